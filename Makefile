@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# mnguard top-level build. See HACKING.md.
+#
+#   make                 build the library, tools and tests
+#   make check           run every test (installs missing Debian packages first)
+#   make check SANITIZE=1   the same under ASan+UBSan (separate build tree)
+#   make fuzz            build and run the libFuzzer harnesses (clang)
+#   make bench           benchmarks against the peers they name
+#   make demo            judge the shipped baseline policy against a recorded device tree
+#   make install DESTDIR= PREFIX=
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DATADIR    ?= $(PREFIX)/share/mnguard
+
+CC         ?= cc
+CLANG      ?= clang
+PKG_CONFIG ?= pkg-config
+WERROR     ?= 1
+SANITIZE   ?=
+
+ifeq ($(SANITIZE),1)
+BUILD      ?= build/san
+SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD      ?= build/default
+SANFLAGS   :=
+endif
+
+PKGS       := libcrypto json-c libudev
+TEST_PKGS  := cmocka umockdev-1.0
+
+WARN       := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
+              -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN       += -Werror
+endif
+HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+OPT        ?= -O2 -g
+CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) -Ilib \
+              $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+LDFLAGS_ALL:= -pie -Wl,-z,relro,-z,now $(SANFLAGS) $(LDFLAGS)
+LIBS_ALL   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS:= $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS  := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+
+LIB_SRC    := $(wildcard lib/*.c)
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIBA       := $(BUILD)/libmnguard.a
+
+CTL_SRC    := $(wildcard tools/mnguardctl*.c tools/ctl_*.c)
+CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
+CTL        := $(BUILD)/mnguardctl
+
+TEST_SRC   := $(wildcard tests/unit/test_*.c)
+TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_HELP  := $(wildcard tests/unit/helpers/*.c)
+TEST_HOBJ  := $(TEST_HELP:%.c=$(BUILD)/%.o)
+
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_RUNS  ?= 200000
+
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+BENCH_CXX  := $(wildcard bench/*.cpp)
+BENCH_CXXBIN := $(BENCH_CXX:bench/%.cpp=$(BUILD)/bench/%)
+
+MANPAGES   := $(wildcard docs/*.[1-8])
+
+.PHONY: all deps check check-unit check-docs fuzz fuzz-build bench demo install clean
+
+all: $(LIBA) $(CTL) $(TEST_BIN)
+
+deps:
+	@sh tools/install-deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/unit/helpers/%.o: tests/unit/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(CTL): $(CTL_OBJ) $(LIBA)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CTL_OBJ) $(LIBA) $(LIBS_ALL)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_HOBJ) $(LIBA)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TEST_HOBJ) $(LIBA) $(LIBS_ALL) $(TEST_LIBS)
+
+check: deps all
+	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) sh tests/run-unit.sh $(TEST_BIN)
+	@$(MAKE) --no-print-directory check-docs
+
+check-unit: all
+	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) sh tests/run-unit.sh $(TEST_BIN)
+
+check-docs:
+	@sh tests/check-docs.sh $(CTL) $(MANPAGES)
+
+# ---- fuzzing (clang + libFuzzer, always with ASan+UBSan) ----
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Ilib -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS_ALL)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_RUNS) $(FUZZ_BIN)
+
+# ---- benchmarks ----
+$(BUILD)/bench/%: bench/%.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O3 -o $@ $< $(LDFLAGS_ALL) $(LIBA) $(LIBS_ALL)
+
+$(BUILD)/bench/%: bench/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -O2 -o $@ $< $(shell $(PKG_CONFIG) --cflags --libs libusbguard)
+
+bench: deps $(BENCH_BIN) $(BENCH_CXXBIN) $(CTL)
+	@MNG_BUILD=$(BUILD) sh bench/run.sh
+
+demo: deps all
+	@MNG_CTL=$(CTL) sh tools/demo.sh
+
+install: $(CTL)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/mnguard/rules.d $(DESTDIR)$(DATADIR)/rules
+	install -m 0755 $(CTL) $(DESTDIR)$(SBINDIR)/mnguardctl
+	install -m 0644 rules/*.rules $(DESTDIR)$(DATADIR)/rules/
+	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(TEST_BIN:%=%.d)
