@@ -71,7 +71,7 @@ BENCH_CXXBIN := $(BENCH_CXX:bench/%.cpp=$(BUILD)/bench/%)
 
 MANPAGES   := $(wildcard docs/*.[1-8])
 
-.PHONY: all deps check check-unit check-docs fuzz fuzz-build bench demo install clean
+.PHONY: all deps check check-all check-unit check-docs fuzz fuzz-build bench bench-build demo install clean
 
 all: $(LIBA) $(CTL) $(TEST_BIN)
 
@@ -101,15 +101,21 @@ $(CTL): $(CTL_OBJ) $(LIBA)
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_HOBJ) $(LIBA)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TEST_HOBJ) $(LIBA) $(LIBS_ALL) $(TEST_LIBS)
 
-check: deps all
-	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) sh tests/run-unit.sh $(TEST_BIN)
-	@$(MAKE) --no-print-directory check-docs
+SCRIPT_TESTS := $(wildcard tests/integration/test_*.sh) tests/check-docs.sh
+
+# The public targets install missing packages first, then re-enter make so
+# that pkg-config is asked for flags only once the packages are there.
+check: deps
+	@$(MAKE) --no-print-directory check-all
+
+check-all: all
+	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) sh tests/run-unit.sh $(TEST_BIN) $(SCRIPT_TESTS)
 
 check-unit: all
 	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) sh tests/run-unit.sh $(TEST_BIN)
 
-check-docs:
-	@sh tests/check-docs.sh $(CTL) $(MANPAGES)
+check-docs: $(CTL)
+	@MNG_CTL=$(CTL) sh tests/run-unit.sh tests/check-docs.sh
 
 # ---- fuzzing (clang + libFuzzer, always with ASan+UBSan) ----
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Ilib -fsanitize=fuzzer,address,undefined \
@@ -121,7 +127,8 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 
 fuzz-build: $(FUZZ_BIN)
 
-fuzz: deps fuzz-build
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
 	@sh tests/fuzz/run.sh $(FUZZ_RUNS) $(FUZZ_BIN)
 
 # ---- benchmarks ----
@@ -133,10 +140,14 @@ $(BUILD)/bench/%: bench/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++17 -O2 -o $@ $< $(shell $(PKG_CONFIG) --cflags --libs libusbguard)
 
-bench: deps $(BENCH_BIN) $(BENCH_CXXBIN) $(CTL)
+bench: deps
+	@$(MAKE) --no-print-directory bench-build
 	@MNG_BUILD=$(BUILD) sh bench/run.sh
 
-demo: deps all
+bench-build: $(BENCH_BIN) $(BENCH_CXXBIN) $(CTL)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@MNG_CTL=$(CTL) sh tools/demo.sh
 
 install: $(CTL)

@@ -108,8 +108,8 @@ int mng_file_read_fd(int fd, size_t cap, unsigned flags, char **ret_buf, size_t 
 	return 0;
 }
 
-int mng_file_read(const char *path, size_t cap, unsigned flags, char **ret_buf, size_t *ret_len,
-		  const char **why)
+int mng_file_read_at(int dirfd, const char *name, size_t cap, unsigned flags, char **ret_buf,
+		     size_t *ret_len, const char **why)
 {
 	const char *dummy;
 	int fd, r, oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
@@ -117,16 +117,9 @@ int mng_file_read(const char *path, size_t cap, unsigned flags, char **ret_buf, 
 	if (!why)
 		why = &dummy;
 	*why = NULL;
-	if (path[0] == '-' && path[1] == '\0') {
-		if (flags & MNG_FILE_TRUSTED) {
-			*why = "standard input cannot be trusted";
-			return -EPERM;
-		}
-		return mng_file_read_fd(STDIN_FILENO, cap, flags, ret_buf, ret_len, why);
-	}
 	if (flags & MNG_FILE_TRUSTED)
 		oflags |= O_NOFOLLOW | O_NONBLOCK;
-	fd = open(path, oflags);
+	fd = openat(dirfd, name, oflags);
 	if (fd < 0) {
 		r = -errno;
 		*why = r == -ELOOP ? "is a symbolic link" : "cannot open";
@@ -135,4 +128,18 @@ int mng_file_read(const char *path, size_t cap, unsigned flags, char **ret_buf, 
 	r = mng_file_read_fd(fd, cap, flags, ret_buf, ret_len, why);
 	(void)close(fd);
 	return r;
+}
+
+int mng_file_read(const char *path, size_t cap, unsigned flags, char **ret_buf, size_t *ret_len,
+		  const char **why)
+{
+	if (path[0] == '-' && path[1] == '\0') {
+		if (flags & MNG_FILE_TRUSTED) {
+			if (why)
+				*why = "standard input cannot be trusted";
+			return -EPERM;
+		}
+		return mng_file_read_fd(STDIN_FILENO, cap, flags, ret_buf, ret_len, why);
+	}
+	return mng_file_read_at(AT_FDCWD, path, cap, flags, ret_buf, ret_len, why);
 }

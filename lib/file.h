@@ -35,4 +35,11 @@ int mng_file_read(const char *path, size_t cap, unsigned flags, char **ret_buf, 
 int mng_file_read_fd(int fd, size_t cap, unsigned flags, char **ret_buf, size_t *ret_len,
 		     const char **why);
 
+/*
+ * mng_file_read_at - like mng_file_read, for name relative to dirfd (which
+ * may be AT_FDCWD). "-" is not special here.
+ */
+int mng_file_read_at(int dirfd, const char *name, size_t cap, unsigned flags, char **ret_buf,
+		     size_t *ret_len, const char **why);
+
 #endif
