@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rules.h - the USB rule language: USBGuard's rule language plus mnguard's
+ * extensions (mode, allow-interface, user()/group(), expires, ticket).
+ * The language is described in mnguard.rules(5).
+ *
+ * A ruleset is parsed from text (mng_ruleset_parse) and then judges devices
+ * (mng_ruleset_judge). The first rule whose attributes and conditions match
+ * and whose target is allow, block or reject decides; when none does, the
+ * device is blocked.
+ *
+ * MUST: a parse with any error appends nothing to the ruleset.
+ * MUST: every verdict that is not the result of a matching allow rule is
+ *       MNG_TARGET_BLOCK or MNG_TARGET_REJECT; any error while judging gives
+ *       MNG_TARGET_BLOCK and a negative return.
+ * MUST: no input can make the parser recurse without bound, allocate without
+ *       bound or loop without bound (see the MNG_RULES_*_MAX caps).
+ */
+#ifndef MNG_RULES_H
+#define MNG_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "device.h"
+#include "diag.h"
+
+#define MNG_RULES_LINE_MAX (64u * 1024) /* bytes per line, newline excluded */
+#define MNG_RULES_MAX 100000		/* rules per ruleset */
+#define MNG_RULES_VALUES_MAX 4096	/* values in one { ... } set */
+#define MNG_RULES_STRING_MAX 4096	/* bytes of one string after unescaping */
+#define MNG_RULES_CONDS_MAX 64		/* conditions after one "if" */
+#define MNG_RULES_TICKET_MAX 128	/* bytes of a ticket label */
+
+enum mng_target {
+	MNG_TARGET_BLOCK = 0,
+	MNG_TARGET_ALLOW,
+	MNG_TARGET_REJECT,
+	MNG_TARGET_MATCH,
+	MNG_TARGET_DEVICE,
+};
+
+struct mng_ruleset; /* opaque, owns its rules */
+
+/*
+ * mng_ruleset_new - create an empty ruleset. *ret is set on success and must
+ * be released with mng_ruleset_free(). Returns 0 or -ENOMEM.
+ */
+int mng_ruleset_new(struct mng_ruleset **ret);
+
+/*
+ * mng_ruleset_parse - parse a whole rules file held in buf (len bytes; any
+ * bytes, NUL included, need not be NUL-terminated) and append its rules to
+ * rs in file order. filename is used in diagnostics and copied. Every error
+ * is added to diags (which may be NULL) as filename:line:col: message, and
+ * parsing goes on with the next line so that all errors are reported.
+ * Returns the number of rules appended, -EINVAL if there was any error (then
+ * nothing is appended), -ENOMEM when memory ran out (nothing appended).
+ */
+int mng_ruleset_parse(struct mng_ruleset *rs, const char *buf, size_t len, const char *filename,
+		      struct mng_diags *diags);
+
+/* mng_ruleset_count - number of rules in rs (0 for NULL). */
+size_t mng_ruleset_count(const struct mng_ruleset *rs);
+
+/* mng_ruleset_free - free rs and everything it owns; accepts NULL and *rs == NULL. */
+void mng_ruleset_free(struct mng_ruleset **rs);
+
+/*
+ * mng_ruleset_format - write rule i of rs in normalised form (USBGuard's
+ * form, extensions after it) to buf as a NUL-terminated string. Returns the
+ * length written, -ENOBUFS if it did not fit in size bytes (buf then holds a
+ * truncated, still NUL-terminated prefix when size > 0), -EINVAL for a bad
+ * argument or index. Parsing the output gives back the same rule.
+ */
+int mng_ruleset_format(const struct mng_ruleset *rs, size_t i, char *buf, size_t size);
+
+/*
+ * mng_ruleset_location - the file (borrowed from rs, valid until rs is freed)
+ * and line that rule i came from. Returns 0 or -EINVAL.
+ */
+int mng_ruleset_location(const struct mng_ruleset *rs, size_t i, const char **ret_file,
+			 unsigned *ret_line);
+
+struct mng_judge_ctx {
+	time_t now;		   /* for localtime(), expires, rule-applied(...) */
+	const char *user;	   /* logged-in user at the seat, or NULL */
+	const char *const *groups; /* that user's groups */
+	size_t n_groups;
+	const struct mng_device *const *allowed; /* devices currently allowed (allowed-matches) */
+	size_t n_allowed;
+};
+
+struct mng_verdict {
+	enum mng_target target; /* only BLOCK, ALLOW or REJECT */
+	const char *file;   /* deciding rule's file (borrowed from rs), NULL = no rule matched */
+	unsigned line;	    /* its line */
+	bool read_only;	    /* mode ro */
+	const char *ticket; /* borrowed, or NULL */
+	const char *label;  /* borrowed (first label value), or NULL */
+	size_t n_ifaces;    /* == dev->n_ifaces */
+	bool iface_allowed[MNG_DEV_IFACE_MAX]; /* per dev->ifaces[i]; all false unless target ALLOW
+						*/
+};
+
+/*
+ * mng_ruleset_judge - judge dev against rs and fill *ret.
+ *
+ * Rules are tried in order. A rule matches when it has not expired, all its
+ * attributes match the device and its conditions hold. The first matching
+ * rule whose target is allow, block or reject decides. Rules with target
+ * match or device never decide and are passed over (see mnguard.rules(5)).
+ * No deciding rule means block (ret->file == NULL). A device whose
+ * descriptors could not be read (dev->descriptors_ok false) is never
+ * allowed: an allow verdict for it becomes block.
+ *
+ * Updates the per-rule state that rule-applied and rule-evaluated read, so
+ * rs is not const; calls on one ruleset must not run concurrently.
+ * Allocates nothing. Returns 0, or a negative errno on error (bad argument,
+ * no randomness for random()); *ret is then a BLOCK verdict (when ret is not
+ * NULL).
+ */
+int mng_ruleset_judge(struct mng_ruleset *rs, const struct mng_device *dev,
+		      const struct mng_judge_ctx *ctx, struct mng_verdict *ret);
+
+#endif

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * rules_eval.c - judging a device against a ruleset.
+ *
+ * Set operators follow USBGuard's definitions (the rule's values are the
+ * source set, the device's values the target set):
+ *   all-of          every rule value matches some device value
+ *   one-of          some rule value matches some device value
+ *   none-of         no rule value matches any device value
+ *   equals          same number of values, and all-of   (the default)
+ *   equals-ordered  same number of values, value i matches value i
+ *   match-all       every device value is matched by some rule value
+ * An attribute the rule does not name matches everything.
+ *
+ * MUST: the verdict starts as BLOCK and only a matching allow rule changes
+ *       it to ALLOW; every error returns a BLOCK verdict.
+ * MUST: judging allocates nothing and reads device strings only up to
+ *       their MNG_DEV_STR_MAX caps.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "rules_int.h"
+
+struct devview {
+	struct idval id;
+	struct strval str[A_COUNT]; /* A_SERIAL .. A_CONN_TYPE */
+	uint32_t nstr[A_COUNT];
+	const struct mng_iface *ifaces;
+	uint32_t n_ifaces;
+};
+
+static void devview_init(struct devview *dv, const struct mng_device *dev)
+{
+	static const struct {
+		int attr;
+		size_t off, max;
+	} f[] = {
+	    {A_SERIAL, offsetof(struct mng_device, serial), MNG_DEV_STR_MAX},
+	    {A_NAME, offsetof(struct mng_device, name), MNG_DEV_STR_MAX},
+	    {A_HASH, offsetof(struct mng_device, hash), MNG_DEV_HASH_LEN + 1},
+	    {A_PARENT_HASH, offsetof(struct mng_device, parent_hash), MNG_DEV_HASH_LEN + 1},
+	    {A_VIA_PORT, offsetof(struct mng_device, port), MNG_DEV_STR_MAX},
+	    {A_CONN_TYPE, offsetof(struct mng_device, connect_type), 32},
+	};
+	size_t i;
+
+	dv->id.vendor = dev->vendor;
+	dv->id.product = dev->product;
+	dv->id.any = 0;
+	for (i = 0; i < MNG_ARRAY_SIZE(f); i++) {
+		const char *s = (const char *)dev + f[i].off;
+
+		dv->str[f[i].attr].s = s;
+		dv->str[f[i].attr].len = (uint32_t)strnlen(s, f[i].max);
+		dv->nstr[f[i].attr] = 1;
+	}
+	/* USBGuard leaves parent-hash out of the device rule when it is empty */
+	if (dv->str[A_PARENT_HASH].len == 0)
+		dv->nstr[A_PARENT_HASH] = 0;
+	dv->ifaces = dev->ifaces;
+	dv->n_ifaces = (uint32_t)dev->n_ifaces;
+}
+
+/* Does rule value si of attribute k match device value ti? */
+static bool sub(enum rule_attr k, const struct attr *a, uint32_t si, const struct devview *dv,
+		uint32_t ti)
+{
+	switch (k) {
+	case A_ID: {
+		const struct idval *s = &((const struct idval *)a->v)[si];
+
+		if (s->any & ID_ANY_VENDOR)
+			return true;
+		if (s->vendor != dv->id.vendor)
+			return false;
+		return (s->any & ID_ANY_PRODUCT) || s->product == dv->id.product;
+	}
+	case A_IFACE: {
+		const struct ifval *s = &((const struct ifval *)a->v)[si];
+		const struct mng_iface *t = &dv->ifaces[ti];
+
+		return s->cls == t->cls && (!(s->mask & IF_SUBCLASS) || s->sub == t->subcls) &&
+		       (!(s->mask & IF_PROTO) || s->proto == t->proto);
+	}
+	default: {
+		const struct strval *s = &((const struct strval *)a->v)[si];
+		const struct strval *t = &dv->str[k];
+
+		return s->len == t->len && !memcmp(s->s, t->s, s->len);
+	}
+	}
+}
+
+static bool any_source(enum rule_attr k, const struct attr *a, const struct devview *dv,
+		       uint32_t ti)
+{
+	uint32_t si;
+
+	for (si = 0; si < a->n; si++)
+		if (sub(k, a, si, dv, ti))
+			return true;
+	return false;
+}
+
+static bool any_target(enum rule_attr k, const struct attr *a, uint32_t si,
+		       const struct devview *dv, uint32_t nt)
+{
+	uint32_t ti;
+
+	for (ti = 0; ti < nt; ti++)
+		if (sub(k, a, si, dv, ti))
+			return true;
+	return false;
+}
+
+static bool attr_match(enum rule_attr k, const struct attr *a, const struct devview *dv)
+{
+	uint32_t nt, i;
+
+	if (!a->present || a->n == 0)
+		return true;
+	nt = k == A_ID ? 1 : k == A_IFACE ? dv->n_ifaces : dv->nstr[k];
+	switch (a->op) {
+	case OP_EQUALS:
+		if (a->n != nt)
+			return false;
+		/* fall through */
+	case OP_ALL_OF:
+		for (i = 0; i < a->n; i++)
+			if (!any_target(k, a, i, dv, nt))
+				return false;
+		return true;
+	case OP_ONE_OF:
+		for (i = 0; i < a->n; i++)
+			if (any_target(k, a, i, dv, nt))
+				return true;
+		return false;
+	case OP_NONE_OF:
+		for (i = 0; i < a->n; i++)
+			if (any_target(k, a, i, dv, nt))
+				return false;
+		return true;
+	case OP_EQUALS_ORDERED:
+		if (a->n != nt)
+			return false;
+		for (i = 0; i < a->n; i++)
+			if (!sub(k, a, i, dv, i))
+				return false;
+		return true;
+	case OP_MATCH_ALL:
+		for (i = 0; i < nt; i++)
+			if (!any_source(k, a, dv, i))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+static bool attrs_match(const struct mng_rule *r, const struct devview *dv)
+{
+	static const enum rule_attr order[] = {A_ID,	      A_IFACE,	A_VIA_PORT, A_HASH,
+					       A_PARENT_HASH, A_SERIAL, A_NAME,	    A_CONN_TYPE};
+	size_t i;
+
+	for (i = 0; i < MNG_ARRAY_SIZE(order); i++)
+		if (!attr_match(order[i], &r->a[order[i]], dv))
+			return false;
+	return true;
+}
+
+bool rule_attrs_match(const struct mng_rule *r, const struct mng_device *dev)
+{
+	struct devview dv;
+
+	devview_init(&dv, dev);
+	return attrs_match(r, &dv);
+}
+
+void rule_fastkey(const struct mng_rule *r, struct fastkey *ret)
+{
+	const struct attr *a = &r->a[A_ID];
+
+	ret->key = ret->mask = 0;
+	if (r->target == MNG_TARGET_MATCH || r->target == MNG_TARGET_DEVICE) {
+		ret->key = ret->mask = FAST_NEVER;
+		return;
+	}
+	/* with one value and one device id, every operator but none-of is "value matches id" */
+	if (!a->present || a->n != 1 || a->op == OP_NONE_OF)
+		return;
+	if (!(((const struct idval *)a->v)->any & ID_ANY_VENDOR)) {
+		ret->mask |= 0xffff0000u;
+		ret->key |= (uint64_t)((const struct idval *)a->v)->vendor << 16;
+	}
+	if (!(((const struct idval *)a->v)->any & ID_ANY_PRODUCT)) {
+		ret->mask |= 0xffffu;
+		ret->key |= ((const struct idval *)a->v)->product;
+	}
+}
+
+static bool name_eq(const struct strval *want, const char *have)
+{
+	size_t n;
+
+	if (!have)
+		return false;
+	n = strnlen(have, (size_t)want->len + 1);
+	return n == want->len && !memcmp(want->s, have, n);
+}
+
+static int cond_eval(const struct mng_rule *r, const struct cond *cd,
+		     const struct mng_judge_ctx *ctx, bool *ret)
+{
+	bool v = false;
+	size_t i;
+
+	switch (cd->kind) {
+	case C_TRUE:
+		v = true;
+		break;
+	case C_FALSE:
+		v = false;
+		break;
+	case C_LOCALTIME: {
+		struct tm tm;
+		uint32_t t;
+
+		if (!localtime_r(&ctx->now, &tm))
+			return -EINVAL;
+		t = (uint32_t)(tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec);
+		v = t >= cd->u.lt.begin && t <= cd->u.lt.end;
+		break;
+	}
+	case C_ALLOWED_MATCHES:
+		for (i = 0; i < ctx->n_allowed && !v; i++)
+			if (ctx->allowed[i] && rule_attrs_match(cd->u.query, ctx->allowed[i]))
+				v = true;
+		break;
+	case C_RULE_APPLIED:
+	case C_RULE_EVALUATED: {
+		bool seen = cd->kind == C_RULE_APPLIED ? r->applied : r->evaluated;
+		time_t last = cd->kind == C_RULE_APPLIED ? r->last_applied : r->last_evaluated;
+
+		v = seen && (cd->u.secs == 0 || ctx->now <= last ||
+			     (uint64_t)(ctx->now - last) <= cd->u.secs);
+		break;
+	}
+	case C_RANDOM: {
+		uint64_t x;
+
+		if (getrandom(&x, sizeof(x), GRND_NONBLOCK) != (ssize_t)sizeof(x))
+			return -EIO;
+		v = (double)(x >> 11) * (1.0 / 9007199254740992.0) < cd->u.p;
+		break;
+	}
+	case C_USER:
+		v = name_eq(&cd->u.who, ctx->user);
+		break;
+	case C_GROUP:
+		if (ctx->user && ctx->groups)
+			for (i = 0; i < ctx->n_groups && !v; i++)
+				v = name_eq(&cd->u.who, ctx->groups[i]);
+		break;
+	default:
+		return -EINVAL;
+	}
+	*ret = cd->negated ? !v : v;
+	return 0;
+}
+
+/* All conditions are evaluated (as USBGuard does), then combined by the operator. */
+static int conds_meet(const struct mng_rule *r, const struct mng_judge_ctx *ctx, bool *ret)
+{
+	const struct attr *a = &r->a[A_CONDS];
+	uint32_t i, n_true = 0;
+	int rc;
+
+	for (i = 0; i < a->n; i++) {
+		bool v;
+
+		rc = cond_eval(r, &((const struct cond *)a->v)[i], ctx, &v);
+		if (rc < 0)
+			return rc;
+		n_true += v;
+	}
+	switch (a->op) {
+	case OP_ONE_OF:
+		*ret = n_true > 0;
+		break;
+	case OP_NONE_OF:
+		*ret = n_true == 0;
+		break;
+	default:
+		*ret = n_true == a->n;
+		break;
+	}
+	return 0;
+}
+
+static void verdict_block(struct mng_verdict *v, size_t n_ifaces)
+{
+	memset(v, 0, sizeof(*v));
+	v->target = MNG_TARGET_BLOCK;
+	v->n_ifaces = n_ifaces;
+}
+
+static void decide(const struct mng_rule *r, const struct mng_device *dev, const struct devview *dv,
+		   struct mng_verdict *v)
+{
+	const struct attr *ai = &r->a[A_ALLOW_IFACE];
+	size_t i;
+
+	v->file = r->file;
+	v->line = r->line;
+	v->ticket = r->ticket.s;
+	v->label = r->a[A_LABEL].present && r->a[A_LABEL].n
+		       ? ((const struct strval *)r->a[A_LABEL].v)[0].s
+		       : NULL;
+	if (r->target == MNG_TARGET_REJECT) {
+		v->target = MNG_TARGET_REJECT;
+		return;
+	}
+	if (r->target != MNG_TARGET_ALLOW || !dev->descriptors_ok)
+		return; /* block; a device we could not read is never allowed */
+	v->target = MNG_TARGET_ALLOW;
+	v->read_only = r->read_only;
+	for (i = 0; i < dev->n_ifaces; i++)
+		v->iface_allowed[i] = !ai->present || any_source(A_IFACE, ai, dv, (uint32_t)i);
+}
+
+int mng_ruleset_judge(struct mng_ruleset *rs, const struct mng_device *dev,
+		      const struct mng_judge_ctx *ctx, struct mng_verdict *ret)
+{
+	struct devview dv;
+	uint64_t devkey;
+	size_t i;
+	int rc;
+
+	if (!ret)
+		return -EINVAL;
+	verdict_block(ret, 0);
+	if (!rs || !dev || !ctx || dev->n_ifaces > MNG_DEV_IFACE_MAX)
+		return -EINVAL;
+	ret->n_ifaces = dev->n_ifaces;
+	devview_init(&dv, dev);
+	devkey = (uint64_t)dev->vendor << 16 | dev->product;
+
+	for (i = 0; i < rs->n; i++) {
+		struct mng_rule *r;
+		bool ok = true;
+
+		if ((devkey & rs->fast[i].mask) != rs->fast[i].key)
+			continue;
+		r = &rs->rules[i];
+		if (r->has_expires && (int64_t)ctx->now >= r->expires)
+			continue;
+		if (!attrs_match(r, &dv))
+			continue;
+		if (r->a[A_CONDS].present) {
+			rc = conds_meet(r, ctx, &ok);
+			if (rc < 0) {
+				verdict_block(ret, dev->n_ifaces);
+				return rc;
+			}
+		}
+		r->evaluated = true;
+		r->last_evaluated = ctx->now;
+		if (!ok)
+			continue;
+		r->applied = true;
+		r->last_applied = ctx->now;
+		decide(r, dev, &dv, ret);
+		return 0;
+	}
+	return 0;
+}

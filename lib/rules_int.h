@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rules_int.h - internal representation of parsed rules, shared by
+ * rules.c (ruleset, arena, formatter), rules_parse.c and rules_eval.c.
+ * Nothing here is part of the library's interface.
+ */
+#ifndef MNG_RULES_INT_H
+#define MNG_RULES_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "rules.h"
+
+/* Set operators. OP_EQUALS is USBGuard's default when none is written. */
+enum rule_op {
+	OP_EQUALS = 0,
+	OP_ALL_OF,
+	OP_ONE_OF,
+	OP_NONE_OF,
+	OP_EQUALS_ORDERED,
+	OP_MATCH_ALL,
+};
+
+/* Attributes, in the order USBGuard prints them, then ours. */
+enum rule_attr {
+	A_ID = 0,
+	A_SERIAL,
+	A_NAME,
+	A_HASH,
+	A_PARENT_HASH,
+	A_VIA_PORT,
+	A_IFACE,
+	A_CONDS, /* "if" */
+	A_CONN_TYPE,
+	A_LABEL,
+	A_ALLOW_IFACE, /* mnguard: allow-interface */
+	A_COUNT,
+};
+
+enum val_type { VT_STR, VT_ID, VT_IFACE, VT_COND };
+
+struct strval {
+	const char *s; /* NUL-terminated copy; may itself hold NULs */
+	uint32_t len;
+};
+
+#define ID_ANY_VENDOR 0x1
+#define ID_ANY_PRODUCT 0x2
+struct idval {
+	uint16_t vendor, product;
+	uint8_t any;   /* ID_ANY_* */
+	char text[10]; /* as written (case kept), for the formatter */
+};
+
+#define IF_CLASS 0x1
+#define IF_SUBCLASS 0x2
+#define IF_PROTO 0x4
+struct ifval {
+	uint8_t cls, sub, proto, mask;
+};
+
+enum cond_kind {
+	C_TRUE,
+	C_FALSE,
+	C_LOCALTIME,
+	C_ALLOWED_MATCHES,
+	C_RULE_APPLIED,
+	C_RULE_EVALUATED,
+	C_RANDOM,
+	C_USER,
+	C_GROUP,
+};
+
+struct mng_rule;
+
+struct cond {
+	uint8_t kind;
+	bool negated;
+	struct strval param; /* as written between the parentheses (len 0: none) */
+	union {
+		struct {
+			uint32_t begin, end; /* seconds of the day */
+		} lt;
+		uint32_t secs;		/* rule-applied/evaluated window, 0 = ever */
+		double p;		/* random() probability, 0..1 */
+		struct strval who;	/* user()/group() name, unescaped */
+		struct mng_rule *query; /* allowed-matches() */
+	} u;
+};
+
+struct attr {
+	uint8_t op; /* enum rule_op */
+	bool present;
+	uint32_t n;
+	void *v; /* struct strval / idval / ifval / cond [n] */
+};
+
+struct mng_rule {
+	uint8_t target; /* enum mng_target */
+	bool has_mode, read_only, has_expires;
+	unsigned line;
+	const char *file;
+	struct attr a[A_COUNT];
+	int64_t expires; /* seconds since the epoch */
+	struct strval expires_text;
+	struct strval ticket; /* s == NULL when none */
+	/* judge state, read by rule-applied / rule-evaluated */
+	bool applied, evaluated;
+	time_t last_applied, last_evaluated;
+};
+
+/* Quick pre-filter: a rule can only match when (devkey & mask) == key. */
+struct fastkey {
+	uint64_t key, mask;
+};
+#define FAST_NEVER (1ull << 40)
+
+/* Bump allocator with rollback, owned by the ruleset. */
+struct arena_chunk;
+struct arena {
+	struct arena_chunk *head;
+};
+struct arena_mark {
+	struct arena_chunk *head;
+	size_t used;
+};
+
+void *arena_alloc(struct arena *a, size_t size);
+void arena_mark_get(const struct arena *a, struct arena_mark *m);
+void arena_rollback(struct arena *a, const struct arena_mark *m);
+void arena_free(struct arena *a);
+
+struct mng_ruleset {
+	struct mng_rule *rules;
+	struct fastkey *fast;
+	size_t n, cap;
+	struct arena arena;
+};
+
+/* rules_eval.c */
+void rule_fastkey(const struct mng_rule *r, struct fastkey *ret);
+bool rule_attrs_match(const struct mng_rule *r, const struct mng_device *dev);
+
+#endif
