@@ -79,13 +79,17 @@ static size_t blanks(struct cur *k)
 
 static bool kw(struct cur *k, const char *w)
 {
-	size_t n = strlen(w);
+	const char *p = k->p;
 
-	if ((size_t)(k->end - k->p) >= n && !memcmp(k->p, w, n)) {
-		k->p += n;
-		return true;
+	/* byte by byte: most calls fail on the first byte */
+	while (*w) {
+		if (p >= k->end || *p != *w)
+			return false;
+		p++;
+		w++;
 	}
-	return false;
+	k->p = p;
+	return true;
 }
 
 static bool at_blank(const struct cur *k)
@@ -600,7 +604,8 @@ static bool parse_values(struct pctx *c, struct cur *k, enum val_type t, const c
 	int r;
 
 	*op_written = false;
-	for (i = 0; i < MNG_ARRAY_SIZE(op_words); i++) {
+	for (i = 0; k->p < k->end && *k->p >= 'a' && *k->p <= 'z' && i < MNG_ARRAY_SIZE(op_words);
+	     i++) {
 		struct cur t2 = *k;
 
 		if (kw(&t2, op_words[i]) && blanks(&t2) && t2.p < t2.end && *t2.p == '{') {
