@@ -232,9 +232,9 @@ static int bench_file(const char *path, int repeat)
 	judge_us = time_judge_us(rs, &stick, &ctx, &v);
 
 	printf("side=mnguard file=%s rules=%zu parse_ms=%.3f judge_us=%.3f stick=%s control=%s "
-	       "repeat=%d\n",
+	       "control_at=line:%u repeat=%d\n",
 	       path, count, median(parse_ms, (size_t)repeat), judge_us, stick_txt, control_txt,
-	       repeat);
+	       last_line, repeat);
 	fflush(stdout);
 	ret = stick_none && control_ok ? 0 : 1;
 out:

@@ -154,9 +154,9 @@ static int bench_file(const char *path, int repeat)
 	    time_per_call_us([&] { sink = sink + rs->getFirstMatchingRule(stick)->getRuleID(); });
 
 	std::printf("side=usbguard file=%s rules=%zu parse_ms=%.3f judge_us=%.3f stick=%s "
-		    "control=%s repeat=%d\n",
+		    "control=%s control_at=rule-id:%u repeat=%d\n",
 		    path, count, median(parse_ms), judge_us, stick_txt.c_str(), control_txt.c_str(),
-		    repeat);
+		    (unsigned)last_id, repeat);
 	std::fflush(stdout);
 	return stick_none && control_ok ? 0 : 1;
 }

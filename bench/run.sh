@@ -56,7 +56,8 @@ echo
 
 TAB=$(mktemp)
 CLI=$(mktemp)
-trap 'rm -f "$TAB" "$CLI" "$D"/out-*.txt' EXIT INT TERM
+CHK=$(mktemp)
+trap 'rm -f "$TAB" "$CLI" "$CHK" "$D"/out-*.txt' EXIT INT TERM
 
 for n in $SIZES; do
 	f=$D/rules-$n.rules
@@ -82,9 +83,12 @@ for n in $SIZES; do
 	[ "$got" = "$n" ] || fail "mnguardctl rules check reported '$got' rules for $f, not $n"
 	p=$("$B/bench/bench_exec" -r "$R" -o "$D/out-peer.txt" -- "$PEER_CLI" -f "$f") ||
 		fail "$PEER_CLI -f $f failed ($p)"
-	got=$(grep -c '^OUTPUT: .' "$D/out-peer.txt" || true)
-	[ "$got" = "$n" ] || fail "$PEER_CLI -f printed $got rules for $f, not $n"
+	got2=$(grep -c '^OUTPUT: .' "$D/out-peer.txt" || true)
+	[ "$got2" = "$n" ] || fail "$PEER_CLI -f printed $got2 rules for $f, not $n"
 	echo "$n $(kv "$o" ms) $(kv "$p" ms)" >>"$CLI"
+	printf '%7s | %7s | %11s | %10s | %20s | %7s | %11s | %-10s | %s\n' "$n" \
+		"$(kv "$ours" rules)" "$(kv "$peer" rules)" "$got" "$got2" "$(kv "$ours" stick)" \
+		"$(kv "$peer" stick)" "$(kv "$ours" control_at)" "$(kv "$peer" control_at)" >>"$CHK"
 done
 
 echo "Library: parse a whole file into a rule set; judge one device that matches no rule"
@@ -106,8 +110,15 @@ while read -r n om pm; do
 	printf '%7s | %19.3f ms | %26.3f | %7s\n' "$n" "$om" "$pm" "$(ratio "$pm" "$om")"
 done <"$CLI"
 echo
-echo "Rule counts: both sides parsed every rule of every file; the stick matched no rule and"
-echo "the control device matched the last rule on both sides."
+echo "Checks: rules each side parsed; rule the stick matched (none = implicit block); where the"
+echo "control device (the stick with another serial) matched: the last rule, on both sides"
+echo
+printf '%7s | %-57s | %-21s | %s\n' "" "rules parsed by" "stick matched" \
+	"control device matched"
+printf '%7s | %7s | %11s | %10s | %20s | %7s | %11s | %-10s | %s\n' rules mnguard libusbguard \
+	mnguardctl usbguard-rule-parser mnguard libusbguard mnguard libusbguard
+printf -- '--------+---------+-------------+------------+----------------------+---------+-------------+------------+------------\n'
+cat "$CHK"
 echo
 
 # Targets (from the issue). Printed, never fatal.
