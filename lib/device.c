@@ -335,9 +335,15 @@ static int read_parent_hash(const char *syspath, struct mng_device *d)
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
+	/*
+	 * A parent that cannot be read leaves parent-hash empty (no rule with
+	 * a parent-hash matches then); it does not make this device unreadable.
+	 */
 	r = read_one(parent, p, false);
 	if (r >= 0)
 		memcpy(d->parent_hash, p->hash, sizeof(d->parent_hash)); /* "" if unparsable */
+	else if (r != -ENOMEM)
+		r = 0;
 	free(p);
 	return r;
 }

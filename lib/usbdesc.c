@@ -145,9 +145,11 @@ int mng_usbdesc_parse(const uint8_t *buf, size_t len, const char *name, struct m
 		blen = d[0];
 		type = d[1];
 		if (blen < 2)
-			return fail(&st, off, "descriptor length below the header size", type, blen);
+			return fail(&st, off, "descriptor length below the header size", type,
+				    blen);
 		if (blen > left)
-			return fail(&st, off, "descriptor runs past the end of the data", type, blen);
+			return fail(&st, off, "descriptor runs past the end of the data", type,
+				    blen);
 		if (off == 0 && type != MNG_USB_DT_DEVICE)
 			return fail(&st, off, "data does not start with a device descriptor", type,
 				    blen);

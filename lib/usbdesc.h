@@ -87,8 +87,10 @@ int mng_usbdesc_parse(const uint8_t *buf, size_t len, const char *name, struct m
  * computes them. The caller owns *ret; nothing is allocated.
  * Returns 0, or -ENOENT (device gone), -ENODEV (not a usb_device),
  * -EINVAL (bad path, malformed id, NUL in a string), -E2BIG (an attribute
- * over its cap), -ENOMEM, -EIO; *ret is written only on success. Broken
- * descriptors are not an error: see descriptors_ok in device.h.
+ * over its cap), -ELOOP (an attribute is a symlink), -ENOMEM, -EIO; *ret is
+ * written only on success. Broken descriptors are not an error: the device
+ * comes back with descriptors_ok false, no interfaces and an empty hash. A
+ * parent USB device that cannot be read leaves parent_hash empty.
  */
 int mng_device_read_sysfs(const char *syspath, struct mng_device *ret);
 

@@ -110,10 +110,11 @@ int ctl_generate_policy(int argc, char **argv)
 			continue;
 		}
 		if (!d->descriptors_ok) {
-			fprintf(stderr,
-				"mnguardctl generate-policy: %s (%04x:%04x): descriptors unreadable "
-				"or malformed, no rule can describe it\n",
-				paths[i], d->vendor, d->product);
+			fprintf(
+			    stderr,
+			    "mnguardctl generate-policy: %s (%04x:%04x): descriptors unreadable "
+			    "or malformed, no rule can describe it\n",
+			    paths[i], d->vendor, d->product);
 			failed = true;
 			continue;
 		}

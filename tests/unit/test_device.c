@@ -276,8 +276,7 @@ static void test_root_hub_parent_hash_is_controller_path(void **state)
 
 static void test_bad_ids(void **state)
 {
-	static const char *const bad[] = {"zzzz\n", "047D\n", "47d\n", "\n", "", "x47\n",
-					  "0 7d\n"};
+	static const char *const bad[] = {"zzzz\n", "047D\n", "47d\n", "\n", "", "x47\n", "0 7d\n"};
 	static struct mng_device d;
 	size_t i;
 
@@ -389,8 +388,7 @@ static void test_connect_type(void **state)
 	assert_non_null(strstr(rule, " with-connect-type \"hotplug\""));
 	free(rule);
 
-	assert_true(g_file_set_contents(f, "a connect type much longer than 31 bytes\n", -1,
-					NULL));
+	assert_true(g_file_set_contents(f, "a connect type much longer than 31 bytes\n", -1, NULL));
 	assert_int_equal(mng_device_read_sysfs(CAMERA, &d), -E2BIG);
 	g_free(f);
 	g_free(dir);
@@ -426,14 +424,14 @@ static void test_device_removed_after_enumerate(void **state)
 static void test_bad_paths(void **state)
 {
 	static const char *const bad[] = {
-		"",
-		"relative/usb1",
-		"/sys/class/usb1",
-		"/sys/devices/pci0000:00/0000:00:14.0/usb1/",
-		"/sys/devices/pci0000:00/../pci0000:00/0000:00:14.0/usb1",
-		"/sys/devices/pci0000:00/./0000:00:14.0/usb1",
-		"/sys/devices//pci0000:00/0000:00:14.0/usb1",
-		"/tmp/usb1",
+	    "",
+	    "relative/usb1",
+	    "/sys/class/usb1",
+	    "/sys/devices/pci0000:00/0000:00:14.0/usb1/",
+	    "/sys/devices/pci0000:00/../pci0000:00/0000:00:14.0/usb1",
+	    "/sys/devices/pci0000:00/./0000:00:14.0/usb1",
+	    "/sys/devices//pci0000:00/0000:00:14.0/usb1",
+	    "/tmp/usb1",
 	};
 	static struct mng_device d;
 	char *longp = malloc(8192);
@@ -506,6 +504,18 @@ static void test_parent_with_broken_descriptors(void **state)
 	assert_string_equal(d.parent_hash, "");
 }
 
+static void test_parent_with_bad_attributes(void **state)
+{
+	static struct mng_device d;
+
+	umockdev_testbed_set_attribute(*state, HUB, "idVendor", "nope\n");
+	read_ok(BALL, &d);
+	assert_true(d.descriptors_ok);
+	assert_string_equal(d.parent_hash, "");
+	assert_string_equal(d.hash, "D3deklX12Ir3kJPfUZ5AQNwHeZn1bwtPkQkw6e+8B38=");
+	assert_int_equal(mng_device_read_sysfs(HUB, &d), -EINVAL);
+}
+
 /* ---- formatting ---- */
 
 static void test_format_rule_forms(void **state)
@@ -543,35 +553,31 @@ static void test_format_rule_forms(void **state)
 	assert_int_equal(mng_device_format_rule(&d, "allow", &rule), -EINVAL);
 }
 
+/* every test gets a fresh testbed holding the recording */
+#define TB(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_enumerate_parents_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_recorded_tree_matches_usbguard_rules, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_recorded_tree_matches_usbguard_generate_policy,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_fields, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_root_hub_hash_ignores_bcd_device, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_root_hub_parent_hash_is_controller_path, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_bad_ids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_oversize_serial, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_control_bytes_and_invalid_utf8_escaped_like_usbguard, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nul_in_product_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_optional_attributes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_symlinked_attribute_is_refused, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_connect_type, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_removed_after_enumerate, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_bad_paths, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_descriptors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_parent_with_broken_descriptors, setup,
-						teardown),
-		cmocka_unit_test(test_format_rule_forms),
+	    TB(test_enumerate_parents_first),
+	    TB(test_recorded_tree_matches_usbguard_rules),
+	    TB(test_recorded_tree_matches_usbguard_generate_policy),
+	    TB(test_device_fields),
+	    TB(test_root_hub_hash_ignores_bcd_device),
+	    TB(test_root_hub_parent_hash_is_controller_path),
+	    TB(test_bad_ids),
+	    TB(test_oversize_serial),
+	    TB(test_control_bytes_and_invalid_utf8_escaped_like_usbguard),
+	    TB(test_nul_in_product_is_refused),
+	    TB(test_missing_optional_attributes),
+	    TB(test_symlinked_attribute_is_refused),
+	    TB(test_connect_type),
+	    TB(test_device_removed_after_enumerate),
+	    TB(test_bad_paths),
+	    TB(test_truncated_descriptors),
+	    TB(test_parent_with_broken_descriptors),
+	    TB(test_parent_with_bad_attributes),
+	    cmocka_unit_test(test_format_rule_forms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -159,8 +159,8 @@ static void test_recorded_devices_parse(void **state)
 
 /* ---- hostile input ---- */
 
-static const uint8_t dev_desc[18] = {18, 1, 0x00, 0x02, 0, 0, 0, 64, 0x34, 0x12,
-				     0x78, 0x56, 0x00, 0x01, 1, 2, 3, 1};
+static const uint8_t dev_desc[18] = {18,   1,	 0x00, 0x02, 0,	   0, 0, 64, 0x34,
+				     0x12, 0x78, 0x56, 0x00, 0x01, 1, 2, 3,  1};
 static const uint8_t cfg_desc[9] = {9, 2, 0, 0, 1, 1, 0, 0x80, 50};
 static const uint8_t if_desc[9] = {9, 4, 0, 0, 1, 8, 6, 0x50, 0};
 static const uint8_t ep_desc[7] = {7, 5, 0x81, 2, 0, 2, 0};
@@ -227,8 +227,7 @@ static void test_empty_and_tiny(void **state)
 
 	expect_bad(b, 0, -EINVAL, 0);
 	expect_bad(b, 1, -EINVAL, 1);
-	assert_int_equal(mng_usbdesc_parse(NULL, 5, NULL, NULL, &(struct mng_usbdesc){0}),
-			 -EINVAL);
+	assert_int_equal(mng_usbdesc_parse(NULL, 5, NULL, NULL, &(struct mng_usbdesc){0}), -EINVAL);
 }
 
 static void test_zero_and_one_length_do_not_loop(void **state)
@@ -455,19 +454,19 @@ static void test_random_input_never_crashes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_descriptor_0001_matches_usbguard_dump),
-		cmocka_unit_test(test_recorded_devices_parse),
-		cmocka_unit_test(test_good_minimal),
-		cmocka_unit_test(test_empty_and_tiny),
-		cmocka_unit_test(test_zero_and_one_length_do_not_loop),
-		cmocka_unit_test(test_every_truncation),
-		cmocka_unit_test(test_past_end),
-		cmocka_unit_test(test_wrong_sizes),
-		cmocka_unit_test(test_out_of_order),
-		cmocka_unit_test(test_all_configurations_and_alt_settings_count),
-		cmocka_unit_test(test_interface_cap),
-		cmocka_unit_test(test_size_cap_and_huge_input),
-		cmocka_unit_test(test_random_input_never_crashes),
+	    cmocka_unit_test(test_descriptor_0001_matches_usbguard_dump),
+	    cmocka_unit_test(test_recorded_devices_parse),
+	    cmocka_unit_test(test_good_minimal),
+	    cmocka_unit_test(test_empty_and_tiny),
+	    cmocka_unit_test(test_zero_and_one_length_do_not_loop),
+	    cmocka_unit_test(test_every_truncation),
+	    cmocka_unit_test(test_past_end),
+	    cmocka_unit_test(test_wrong_sizes),
+	    cmocka_unit_test(test_out_of_order),
+	    cmocka_unit_test(test_all_configurations_and_alt_settings_count),
+	    cmocka_unit_test(test_interface_cap),
+	    cmocka_unit_test(test_size_cap_and_huge_input),
+	    cmocka_unit_test(test_random_input_never_crashes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
