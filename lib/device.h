@@ -49,4 +49,45 @@ struct mng_device {
 	struct mng_iface ifaces[MNG_DEV_IFACE_MAX]; /* USBGuard's with-interface order */
 };
 
+/*
+ * mng_device_read_sysfs - read the USB device at syspath, a directory under
+ * /sys/devices/ whose uevent says DEVTYPE=usb_device (root hubs included),
+ * into *ret: ids, serial, product name, via-port (the directory name),
+ * connect type (port/connect_type, "" if absent), the interface list from
+ * "descriptors", and hash and parent-hash computed exactly as USBGuard 1.1.2
+ * computes them. The caller owns *ret; nothing is allocated.
+ * Returns 0, or -ENOENT (device gone), -ENODEV (not a usb_device),
+ * -EINVAL (bad path, malformed id, NUL in a string), -E2BIG (an attribute
+ * over its cap), -ELOOP (an attribute is a symlink), -ENOMEM, -EIO; *ret is
+ * written only on success. Broken descriptors are not an error: the device
+ * comes back with descriptors_ok false, no interfaces and an empty hash. A
+ * parent USB device that cannot be read leaves parent_hash empty.
+ */
+int mng_device_read_sysfs(const char *syspath, struct mng_device *ret);
+
+/*
+ * mng_device_enumerate - list the syspaths of present USB devices
+ * (subsystem usb, devtype usb_device) through libudev, sorted so that every
+ * parent comes before its children. *ret_paths is a malloc'd array of
+ * *ret_n malloc'd strings; free it with mng_device_paths_free. Returns 0,
+ * -E2BIG past 4096 devices, -ENOMEM or another -errno from libudev.
+ */
+int mng_device_enumerate(char ***ret_paths, size_t *ret_n);
+
+/* mng_device_paths_free - free what mng_device_enumerate returned; NULL is fine. */
+void mng_device_paths_free(char **paths, size_t n);
+
+/*
+ * mng_device_format_rule - write dev as one USBGuard rule line without a
+ * newline: "<target> id VVVV:PPPP serial ".." name ".." hash ".."
+ * parent-hash ".." via-port ".." with-interface ... with-connect-type ".."".
+ * target is one of allow, block, reject, match, device. hash, parent-hash
+ * and via-port are left out when empty (clear them in a copy to leave them
+ * out on purpose), with-interface when there are no interfaces; a single
+ * interface is written bare, several as "{ a b }". Strings are quoted and
+ * escaped as USBGuard does. *ret is malloc'd, the caller frees it.
+ * Returns 0, -EINVAL (bad target or a string without its NUL), -ENOMEM.
+ */
+int mng_device_format_rule(const struct mng_device *dev, const char *target, char **ret);
+
 #endif

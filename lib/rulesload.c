@@ -73,7 +73,8 @@ static int load_dir(struct mng_ruleset *rs, int dfd, const char *path, unsigned 
 		if (!is_rules_name(de->d_name))
 			continue;
 		if (n == MNG_RULES_DIR_MAX) {
-			mng_diags_add(diags, path, 0, 0, "more than %u rule files", MNG_RULES_DIR_MAX);
+			mng_diags_add(diags, path, 0, 0, "more than %u rule files",
+				      MNG_RULES_DIR_MAX);
 			r = -EINVAL;
 			break;
 		}
@@ -114,7 +115,8 @@ int mng_rules_load(struct mng_ruleset *rs, const char *path, unsigned flags,
 	struct stat st;
 	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | ((flags & MNG_FILE_TRUSTED) ? O_NOFOLLOW : 0));
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+			    ((flags & MNG_FILE_TRUSTED) ? O_NOFOLLOW : 0));
 	if (fd < 0) {
 		r = -errno;
 		mng_diags_add(diags, path, 0, 0, "cannot open (%s)", strerror(-r));
@@ -130,11 +132,11 @@ int mng_rules_load(struct mng_ruleset *rs, const char *path, unsigned flags,
 		(void)close(fd);
 		return r < 0 ? r : 1;
 	}
-	if ((flags & MNG_FILE_TRUSTED) &&
-	    (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
+	if ((flags & MNG_FILE_TRUSTED) && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
 		(void)close(fd);
-		mng_diags_add(diags, path, 0, 0,
-			      "directory not trusted (must be root-owned, not group/other-writable)");
+		mng_diags_add(
+		    diags, path, 0, 0,
+		    "directory not trusted (must be root-owned, not group/other-writable)");
 		return -EINVAL;
 	}
 	r = load_dir(rs, fd, path, flags, diags);

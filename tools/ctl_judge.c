@@ -9,6 +9,7 @@
  * driver, and the rule (file:line) that decided. Nothing is written to
  * sysfs: this command changes nothing.
  */
+#define _GNU_SOURCE /* strptime, timegm */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
