@@ -18,7 +18,9 @@
  * MUST: seq numbers are never reused: after damage the chain continues above
  *       the highest seq seen in the file or the anchor.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>

@@ -92,11 +92,14 @@ struct mng_audit_rec {
  * the open still succeeds, an "audit.tamper" record is appended before
  * anything else, and the return value is 1. Otherwise it is 0.
  *
+ * A writer is meant for one thread (the agent serialises its appends); the
+ * flock keeps other processes out.
+ *
  * On success *ret owns the writer; free it with mng_audit_close(). Errors:
  * -errno from open/flock/read/write/fsync, -ENOMEM.
  */
 int mng_audit_open(const char *path, const char *anchor_path, const char *host,
-		   struct mng_audit **ret) MNG_WARN_UNUSED;
+		   struct mng_audit **ret);
 
 /*
  * mng_audit_append - append one record.
@@ -181,6 +184,10 @@ struct mng_audit_report {
  * (first_bad_line), with a reason. Returns 0 when the file (and anchor) could
  * be read - then look at ret->ok - or -errno when not (-EBADMSG for a
  * malformed anchor). *ret is written only on a 0 return.
+ *
+ * Only the log's own content is judged: path may be a copy or a symlink.
+ * Damage in the middle of a log is found here, not by mng_audit_open(),
+ * which reads only the tail.
  */
 int mng_audit_verify(const char *path, const char *anchor_path, struct mng_audit_report *ret);
 

@@ -14,7 +14,9 @@
  *       the file ends with "\n", and the anchor (when given) names a record
  *       present with exactly that hash.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
