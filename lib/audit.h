@@ -87,6 +87,10 @@ struct mng_audit_rec {
  *
  * A new or empty log gets a chain.start record first (continuing the
  * anchor's chain when the anchor names one, i.e. after a rotation).
+ * A log rotated or removed behind the writer's back looks the same: the
+ * chain.start then names the seq the previous file must end with, and
+ * verifying the files together (mnguardctl audit verify OLD NEW) proves the
+ * previous file is complete.
  *
  * When the log's tail and the anchor disagree (see "Tamper at open" above),
  * the open still succeeds, an "audit.tamper" record is appended before
