@@ -25,7 +25,7 @@ struct arena_chunk {
 	max_align_t data[];
 };
 
-void *arena_alloc(struct arena *a, size_t size)
+void *rules_arena_alloc(struct arena *a, size_t size)
 {
 	struct arena_chunk *c = a->head;
 	size_t need = (size + 15) & ~(size_t)15;
@@ -49,13 +49,13 @@ void *arena_alloc(struct arena *a, size_t size)
 	return p;
 }
 
-void arena_mark_get(const struct arena *a, struct arena_mark *m)
+void rules_arena_mark(const struct arena *a, struct arena_mark *m)
 {
 	m->head = a->head;
 	m->used = a->head ? a->head->used : 0;
 }
 
-void arena_rollback(struct arena *a, const struct arena_mark *m)
+void rules_arena_rollback(struct arena *a, const struct arena_mark *m)
 {
 	while (a->head && a->head != m->head) {
 		struct arena_chunk *c = a->head;
@@ -67,7 +67,7 @@ void arena_rollback(struct arena *a, const struct arena_mark *m)
 		a->head->used = m->used;
 }
 
-void arena_free(struct arena *a)
+void rules_arena_free(struct arena *a)
 {
 	while (a->head) {
 		struct arena_chunk *c = a->head;
@@ -101,7 +101,7 @@ void mng_ruleset_free(struct mng_ruleset **rs)
 		return;
 	free((*rs)->rules);
 	free((*rs)->fast);
-	arena_free(&(*rs)->arena);
+	rules_arena_free(&(*rs)->arena);
 	free(*rs);
 	*rs = NULL;
 }

@@ -171,7 +171,7 @@ static bool attrs_match(const struct mng_rule *r, const struct devview *dv)
 	return true;
 }
 
-bool rule_attrs_match(const struct mng_rule *r, const struct mng_device *dev)
+bool rules_attrs_match(const struct mng_rule *r, const struct mng_device *dev)
 {
 	struct devview dv;
 
@@ -179,9 +179,28 @@ bool rule_attrs_match(const struct mng_rule *r, const struct mng_device *dev)
 	return attrs_match(r, &dv);
 }
 
-void rule_fastkey(const struct mng_rule *r, struct fastkey *ret)
+/*
+ * Pre-compute the cheap rejections: the id (in ret, scanned for every rule)
+ * and the interface classes (in r, checked before the full match). A device
+ * can only satisfy all-of/equals/equals-ordered when it has every class the
+ * rule names, and one-of when it has one of them.
+ */
+void rules_fastkey(struct mng_rule *r, struct fastkey *ret)
 {
 	const struct attr *a = &r->a[A_ID];
+	const struct attr *fi = &r->a[A_IFACE];
+	uint64_t bloom = 0;
+	uint32_t i;
+
+	for (i = 0; fi->present && i < fi->n; i++)
+		bloom |= 1ull << (((const struct ifval *)fi->v)[i].cls & 63);
+	r->if_all = r->if_any = 0;
+	if (fi->present && fi->n) {
+		if (fi->op == OP_ONE_OF)
+			r->if_any = bloom;
+		else if (fi->op != OP_NONE_OF && fi->op != OP_MATCH_ALL)
+			r->if_all = bloom;
+	}
 
 	ret->key = ret->mask = 0;
 	if (r->target == MNG_TARGET_MATCH || r->target == MNG_TARGET_DEVICE) {
@@ -236,7 +255,7 @@ static int cond_eval(const struct mng_rule *r, const struct cond *cd,
 	}
 	case C_ALLOWED_MATCHES:
 		for (i = 0; i < ctx->n_allowed && !v; i++)
-			if (ctx->allowed[i] && rule_attrs_match(cd->u.query, ctx->allowed[i]))
+			if (ctx->allowed[i] && rules_attrs_match(cd->u.query, ctx->allowed[i]))
 				v = true;
 		break;
 	case C_RULE_APPLIED:
@@ -335,7 +354,7 @@ int mng_ruleset_judge(struct mng_ruleset *rs, const struct mng_device *dev,
 		      const struct mng_judge_ctx *ctx, struct mng_verdict *ret)
 {
 	struct devview dv;
-	uint64_t devkey;
+	uint64_t devkey, devbloom = 0;
 	size_t i;
 	int rc;
 
@@ -347,6 +366,8 @@ int mng_ruleset_judge(struct mng_ruleset *rs, const struct mng_device *dev,
 	ret->n_ifaces = dev->n_ifaces;
 	devview_init(&dv, dev);
 	devkey = (uint64_t)dev->vendor << 16 | dev->product;
+	for (i = 0; i < dev->n_ifaces; i++)
+		devbloom |= 1ull << (dev->ifaces[i].cls & 63);
 
 	for (i = 0; i < rs->n; i++) {
 		struct mng_rule *r;
@@ -355,6 +376,8 @@ int mng_ruleset_judge(struct mng_ruleset *rs, const struct mng_device *dev,
 		if ((devkey & rs->fast[i].mask) != rs->fast[i].key)
 			continue;
 		r = &rs->rules[i];
+		if ((r->if_all & ~devbloom) || (r->if_any && !(r->if_any & devbloom)))
+			continue;
 		if (r->has_expires && (int64_t)ctx->now >= r->expires)
 			continue;
 		if (!attrs_match(r, &dv))

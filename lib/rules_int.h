@@ -107,6 +107,8 @@ struct mng_rule {
 	int64_t expires; /* seconds since the epoch */
 	struct strval expires_text;
 	struct strval ticket; /* s == NULL when none */
+	/* interface-class pre-filter (bit cls & 63): see rules_fastkey() */
+	uint64_t if_all, if_any;
 	/* judge state, read by rule-applied / rule-evaluated */
 	bool applied, evaluated;
 	time_t last_applied, last_evaluated;
@@ -128,10 +130,10 @@ struct arena_mark {
 	size_t used;
 };
 
-void *arena_alloc(struct arena *a, size_t size);
-void arena_mark_get(const struct arena *a, struct arena_mark *m);
-void arena_rollback(struct arena *a, const struct arena_mark *m);
-void arena_free(struct arena *a);
+void *rules_arena_alloc(struct arena *a, size_t size);
+void rules_arena_mark(const struct arena *a, struct arena_mark *m);
+void rules_arena_rollback(struct arena *a, const struct arena_mark *m);
+void rules_arena_free(struct arena *a);
 
 struct mng_ruleset {
 	struct mng_rule *rules;
@@ -141,7 +143,7 @@ struct mng_ruleset {
 };
 
 /* rules_eval.c */
-void rule_fastkey(const struct mng_rule *r, struct fastkey *ret);
-bool rule_attrs_match(const struct mng_rule *r, const struct mng_device *dev);
+void rules_fastkey(struct mng_rule *r, struct fastkey *ret);
+bool rules_attrs_match(const struct mng_rule *r, const struct mng_device *dev);
 
 #endif
