@@ -202,7 +202,7 @@ static int generate(FILE *f, unsigned long n)
 	unsigned long i, hand = 0;
 
 	rng_state = SEED;
-	fprintf(f, "# mnguard benchmark policy: %lu rules, generated (fixed seed)\n", n);
+	fprintf(f, "# mnguard benchmark policy, generated with a fixed seed; rule count: %lu\n", n);
 	for (i = 0; i + 1 < n; i++) {
 		unsigned r = rnd_below(1000);
 

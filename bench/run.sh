@@ -91,6 +91,12 @@ for n in $SIZES; do
 		"$(kv "$peer" stick)" "$(kv "$ours" control_at)" "$(kv "$peer" control_at)" >>"$CHK"
 done
 
+# The start-up floor of each command: a file of one rule.
+f1=$D/rules-1.rules
+"$B/bench/gen_rules" 1 "$f1" || fail "gen_rules 1 failed"
+o1=$("$B/bench/bench_exec" -r "$R" -- "$CTL" rules check "$f1") || fail "mnguardctl on $f1 ($o1)"
+p1=$("$B/bench/bench_exec" -r "$R" -- "$PEER_CLI" -f "$f1") || fail "$PEER_CLI on $f1 ($p1)"
+
 echo "Library: parse a whole file into a rule set; judge one device that matches no rule"
 echo "(ratio = USBGuard time / mnguard time: how many times faster mnguard is)"
 echo
@@ -109,6 +115,8 @@ printf -- '--------+------------------------+----------------------------+------
 while read -r n om pm; do
 	printf '%7s | %19.3f ms | %26.3f | %7s\n' "$n" "$om" "$pm" "$(ratio "$pm" "$om")"
 done <"$CLI"
+printf '%7s | %19.3f ms | %26.3f | %7s   (process start-up floor, not in the targets)\n' 1 \
+	"$(kv "$o1" ms)" "$(kv "$p1" ms)" "$(ratio "$(kv "$p1" ms)" "$(kv "$o1" ms)")"
 echo
 echo "Checks: rules each side parsed; rule the stick matched (none = implicit block); where the"
 echo "control device (the stick with another serial) matched: the last rule, on both sides"
