@@ -93,6 +93,9 @@ static void test_usbguard_forms(void **state)
 	ok("allow if true(x)", "allow if true");
 	ok("allow if one-of { true !false rule-applied rule-evaluated(10) random(0.25) }", NULL);
 	ok("allow if allowed-matches(name \"kbd\" # comment)", NULL);
+	/* fuzz find: a condition without an argument once did pointer arithmetic on NULL */
+	ok("allow  if random", "allow if random");
+	ok("allow if localtime(1:00)", NULL);
 	ok("allow label \"a\" label one-of { \"b\" }", "allow label one-of { \"a\" \"b\" }");
 	ok("allow name \"a\" # trailing", "allow name \"a\"");
 	ok("allow name \"a\"#glued", "allow name \"a\"");
