@@ -20,6 +20,13 @@
 
 #include "rules.h"
 
+/* The speed targets hold for the optimised build; sanitizers slow it down. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TIMING_CHECKED false
+#else
+#define TIMING_CHECKED true
+#endif
+
 /* 2030-01-02T03:04:05Z */
 #define T0 ((time_t)1893553445)
 
@@ -418,7 +425,7 @@ static void test_judge_speed(void **state)
 	us = ((double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) / 1e3) /
 	     (double)reps;
 	printf("judge: one device against %zu rules in %.2f us\n", n + 1, us);
-	if (!getenv("MNG_NO_TIMING"))
+	if (TIMING_CHECKED && !getenv("MNG_NO_TIMING"))
 		assert_true(us < 50.0);
 	unload(&j);
 	free(buf);
