@@ -30,7 +30,8 @@ BUILD      ?= build/default
 SANFLAGS   :=
 endif
 
-PKGS       := libcrypto json-c libudev
+PKGS       := libcrypto json-c libudev inih
+AGENT_PKGS := libsystemd
 TEST_PKGS  := cmocka umockdev-1.0
 
 WARN       := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
@@ -41,9 +42,10 @@ endif
 HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 OPT        ?= -O2 -g
 CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) -Ilib \
-              $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
-LDFLAGS_ALL:= -pie -Wl,-z,relro,-z,now $(SANFLAGS) $(LDFLAGS)
+              $(shell $(PKG_CONFIG) --cflags $(PKGS) $(AGENT_PKGS) 2>/dev/null) $(CFLAGS)
+LDFLAGS_ALL:= -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+AGENT_LIBS := $(shell $(PKG_CONFIG) --libs $(AGENT_PKGS) 2>/dev/null)
 TEST_CFLAGS:= $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS  := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
@@ -54,6 +56,12 @@ LIBA       := $(BUILD)/libmnguard.a
 CTL_SRC    := $(wildcard tools/mnguardctl*.c tools/ctl_*.c)
 CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
 CTL        := $(BUILD)/mnguardctl
+
+AGENT_SRC  := $(wildcard agent/*.c)
+AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILD)/%.o)
+ifneq ($(wildcard agent/mnguardd.c),)
+AGENT      := $(BUILD)/mnguardd
+endif
 
 TEST_SRC   := $(wildcard tests/unit/test_*.c)
 TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -73,7 +81,7 @@ MANPAGES   := $(wildcard docs/*.[1-8])
 
 .PHONY: all deps check check-all check-unit check-docs fuzz fuzz-build bench bench-build demo install clean
 
-all: $(LIBA) $(CTL) $(TEST_BIN)
+all: $(LIBA) $(CTL) $(AGENT) $(TEST_BIN)
 
 deps:
 	@sh tools/install-deps.sh
@@ -98,6 +106,9 @@ $(LIBA): $(LIB_OBJ)
 $(CTL): $(CTL_OBJ) $(LIBA)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CTL_OBJ) $(LIBA) $(LIBS_ALL)
 
+$(BUILD)/mnguardd: $(AGENT_OBJ) $(LIBA)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(AGENT_OBJ) $(LIBA) $(LIBS_ALL) $(AGENT_LIBS)
+
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_HOBJ) $(LIBA)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TEST_HOBJ) $(LIBA) $(LIBS_ALL) $(TEST_LIBS)
 
@@ -109,10 +120,10 @@ check: deps
 	@$(MAKE) --no-print-directory check-all
 
 check-all: all
-	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) sh tests/run-unit.sh $(TEST_BIN) $(SCRIPT_TESTS)
+	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) sh tests/run-unit.sh $(TEST_BIN) $(SCRIPT_TESTS)
 
 check-unit: all
-	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) sh tests/run-unit.sh $(TEST_BIN)
+	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) sh tests/run-unit.sh $(TEST_BIN)
 
 check-docs: $(CTL)
 	@MNG_CTL=$(CTL) sh tests/run-unit.sh tests/check-docs.sh
@@ -148,12 +159,13 @@ bench-build: $(BENCH_BIN) $(BENCH_CXXBIN) $(CTL)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@MNG_CTL=$(CTL) sh tools/demo.sh
+	@MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) sh tools/demo.sh
 
-install: $(CTL)
+install: $(CTL) $(AGENT)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(SYSCONFDIR)/mnguard/rules.d $(DESTDIR)$(DATADIR)/rules
 	install -m 0755 $(CTL) $(DESTDIR)$(SBINDIR)/mnguardctl
+	[ -z "$(AGENT)" ] || install -m 0755 $(AGENT) $(DESTDIR)$(SBINDIR)/mnguardd
 	install -m 0644 rules/*.rules $(DESTDIR)$(DATADIR)/rules/
 	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
@@ -161,4 +173,4 @@ install: $(CTL)
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(TEST_BIN:%=%.d)
+-include $(LIB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(TEST_BIN:%=%.d)

@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev mandoc \
-libssl-dev libjson-c-dev libudev-dev libcmocka-dev \
+libssl-dev libjson-c-dev libudev-dev libcmocka-dev libsystemd-dev libinih-dev \
 umockdev libumockdev-dev usbguard libusbguard-dev"
 
 missing=""

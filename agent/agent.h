@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * agent.h - what the rest of mnguardd (the IPC server in particular) may ask
+ * of the agent core. The core (device table, enforcement, policy) is the
+ * only code that changes device authorization; the IPC server only calls
+ * these functions, after it has checked that the caller may.
+ *
+ * MUST: every function here that changes state fails closed: on any error
+ *       the device ends (or stays) blocked and the policy in force is kept.
+ */
+#ifndef MNG_AGENT_H
+#define MNG_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "device.h"
+#include "rules.h"
+
+struct agent;
+
+/* One present USB device as the agent holds it. */
+struct agent_device {
+	uint32_t id;		/* assigned by the agent, per boot, never reused while it runs */
+	struct mng_device dev;	/* attributes as judged */
+	enum mng_target target; /* MNG_TARGET_ALLOW or MNG_TARGET_BLOCK as enforced now */
+	bool read_only;		/* allowed with mode ro */
+	bool iface_allowed[MNG_DEV_IFACE_MAX]; /* per dev.ifaces[i], as enforced */
+	char rule[320];	  /* "file:line", "implicit", "manual", or "fallback" */
+	char ticket[MNG_RULES_TICKET_MAX + 1]; /* "" when none */
+};
+
+struct agent_status {
+	pid_t pid;
+	time_t started;
+	size_t rules;		 /* rules in force */
+	const char *rules_source; /* the rules_dir, borrowed */
+	bool fallback;		 /* the policy could not be loaded: hubs and HID only */
+	time_t loaded;		 /* when the policy in force was loaded */
+	const char *error;	 /* why the last load failed, borrowed, or NULL */
+	size_t devices, allowed, blocked;
+};
+
+/* Status snapshot; pointers borrowed until the next call into the agent. */
+void agent_get_status(const struct agent *a, struct agent_status *ret);
+
+/* Present devices, in id order. agent_device_at returns NULL past the end. */
+size_t agent_device_count(const struct agent *a);
+const struct agent_device *agent_device_at(const struct agent *a, size_t i);
+const struct agent_device *agent_device_by_id(const struct agent *a, uint32_t id);
+
+/* The policy in force (never NULL once the agent runs; in fallback it is the built-in policy). */
+const struct mng_ruleset *agent_ruleset(const struct agent *a);
+
+/*
+ * agent_device_set_target - apply target (ALLOW, BLOCK or REJECT) to device
+ * id on behalf of uid, now. permanent also appends a rule for the device to
+ * <rules_dir>/90-mnguardctl.rules and reloads. Audited. Returns 0, -ENOENT
+ * (no such device), or another -errno with a reason in err.
+ */
+int agent_device_set_target(struct agent *a, uint32_t id, enum mng_target target, bool permanent,
+			    uid_t uid, char *err, size_t errlen);
+
+/*
+ * agent_policy_reload - load rules_dir again. On success the new policy
+ * replaces the old atomically and every present device is judged again; on
+ * any error the old policy stays in force and err holds the diagnostics
+ * ("file:line:col: message" lines, capped to errlen). Audited either way.
+ * Returns the number of rules, or -EINVAL / another -errno.
+ */
+int agent_policy_reload(struct agent *a, uid_t uid, char *err, size_t errlen);
+
+#endif
