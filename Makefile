@@ -167,6 +167,9 @@ install: $(CTL) $(AGENT)
 	install -m 0755 $(CTL) $(DESTDIR)$(SBINDIR)/mnguardctl
 	[ -z "$(AGENT)" ] || install -m 0755 $(AGENT) $(DESTDIR)$(SBINDIR)/mnguardd
 	install -m 0644 rules/*.rules $(DESTDIR)$(DATADIR)/rules/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/mnguard/rules.d/90-mynumber-terminal.rules ] || \
+		install -m 0644 rules/mynumber-terminal.rules \
+		$(DESTDIR)$(SYSCONFDIR)/mnguard/rules.d/90-mynumber-terminal.rules
 	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 

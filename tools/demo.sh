@@ -6,13 +6,19 @@
 set -eu
 CTL=${MNG_CTL:-build/default/mnguardctl}
 D=tests/data/umockdev
-RULES="--rules rules/10-mynumber-baseline.rules --rules rules/examples/50-local.rules"
 TB="-d $D/usbguard-devices.umockdev -d $D/demo-devices.umockdev"
+# A rules.d laid out as on a terminal: local approvals first, the baseline last.
+RD=build/demo/rules.d
+rm -rf build/demo
+mkdir -p "$RD"
+cp rules/examples/50-local.rules "$RD/50-local.rules"
+cp rules/mynumber-terminal.rules "$RD/90-mynumber-terminal.rules"
+RULES="--rules $RD"
 
 echo "== mnguard demo: USB policy on a My Number terminal (個人番号利用事務系端末)"
 echo
 echo "-- 1. Check the policy files (mnguardctl rules check)"
-$CTL rules check rules/10-mynumber-baseline.rules rules/examples/50-local.rules
+$CTL rules check "$RD"
 echo
 echo "-- 2. Devices in the testbed: a recorded ThinkPad with its dock, plus a USB stick,"
 echo "      an approved stick, a keyboard that is also a stick, a phone and a security key"
@@ -29,12 +35,11 @@ echo "-- 4. The same devices while a member of group counter-staff is logged in"
 umockdev-run $TB -- $CTL judge $RULES --user tanaka --group counter-staff
 echo
 echo "-- 5. A broken rule is reported with file:line:col and the policy is not loaded"
-printf 'allow id 0781:5567 serial "unterminated\nallow with-interface 08:*\n' > "${TMPDIR:-/tmp}/mnguard-demo-bad.rules"
-if $CTL rules check "${TMPDIR:-/tmp}/mnguard-demo-bad.rules"; then
+printf 'allow id 0781:5567 serial "unterminated\nallow with-interface 08:*\n' > "$RD/60-typo.rules"
+if $CTL rules check "$RD/60-typo.rules"; then
 	echo "unexpected: the broken file was accepted" >&2
 	exit 1
 fi
-rm -f "${TMPDIR:-/tmp}/mnguard-demo-bad.rules"
 echo
 echo "Legend: allow = authorised; allow-part = only the listed interfaces get a driver"
 echo "(the rest stay unauthorised); ro = block devices are set read-only; block ="

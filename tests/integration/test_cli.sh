@@ -7,10 +7,15 @@ set -u
 CTL=${MNG_CTL:-build/default/mnguardctl}
 D=tests/data/umockdev
 TB="-d $D/usbguard-devices.umockdev -d $D/demo-devices.umockdev"
-BASE="--rules rules/10-mynumber-baseline.rules"
-LOCAL="--rules rules/examples/50-local.rules"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+# rules.d as on a terminal: local approvals (50-) before the baseline (90-).
+mkdir "$T/base.d" "$T/local.d"
+cp rules/mynumber-terminal.rules "$T/base.d/90-mynumber-terminal.rules"
+cp rules/mynumber-terminal.rules "$T/local.d/90-mynumber-terminal.rules"
+cp rules/examples/50-local.rules "$T/local.d/50-local.rules"
+BASE="--rules $T/base.d"
+LOCAL="--rules $T/local.d"
 
 check() { # name, command...: pass when the command succeeds
 	n=$1
@@ -22,7 +27,7 @@ check() { # name, command...: pass when the command succeeds
 }
 
 # ---- rules check ----
-check "shipped rules are clean" $CTL rules check rules/10-mynumber-baseline.rules rules/examples/50-local.rules
+check "shipped rules are clean" $CTL rules check rules/mynumber-terminal.rules rules/examples/50-local.rules
 printf 'allow id 1234:5678\nallow name "x\nallow with-interface 08:*\nblock\n' >"$T/bad.rules"
 $CTL rules check "$T/bad.rules" >"$T/o" 2>"$T/e"
 rc=$?
@@ -58,24 +63,24 @@ row() { grep "^$1 " "$T/j"; }
 verdict() { row "$1" | cut -c50- | grep -oE '^ *(allow|allow,ro|allow-part|allow-part,ro|block|reject) ' | tr -d ' '; }
 [ "$(verdict usb1)" = allow ] && echo "PASS: root hub allowed" || echo "FAIL: root hub allowed"
 [ "$(verdict 1-4.2)" = allow ] && echo "PASS: trackball allowed" || echo "FAIL: trackball allowed"
-[ "$(verdict 1-4.1.1)" = block ] && echo "PASS: USB stick blocked by default" ||
-	echo "FAIL: USB stick blocked by default"
-row 1-4.1.1 | grep -q "no rule matched" && echo "PASS: default block is named as such" ||
-	echo "FAIL: default block is named as such"
+[ "$(verdict 1-4.1.1)" = block ] && echo "PASS: USB stick blocked" || echo "FAIL: USB stick blocked"
+n=$(grep -n '^block with-interface one-of { 08:\*:\* }' rules/mynumber-terminal.rules | cut -d: -f1)
+row 1-4.1.1 | grep -q "90-mynumber-terminal.rules:$n\$" && echo "PASS: stick blocked by the mass-storage rule" ||
+	echo "FAIL: stick blocked by the mass-storage rule (line $n)"
 [ "$(verdict 1-4.1.4)" = allow-part ] && echo "PASS: keyboard+storage keeps only the keyboard" ||
 	echo "FAIL: keyboard+storage keeps only the keyboard"
 row 1-4.1.4 | grep -q ' 1/2 ' && echo "PASS: composite: 1 of 2 interfaces authorised" ||
 	echo "FAIL: composite: 1 of 2 interfaces authorised"
 [ "$(verdict 1-4.1.5)" = block ] && echo "PASS: phone (MTP+RNDIS) blocked" || echo "FAIL: phone blocked"
-row 1-4.1.6 | grep -q 'allow-part .* 2/3 ' && echo "PASS: security key keeps HID, loses CCID" ||
-	echo "FAIL: security key keeps HID, loses CCID"
+row 1-4.1.6 | grep -q 'allow .* 3/3 ' && echo "PASS: security key keeps HID and CCID" ||
+	echo "FAIL: security key keeps HID and CCID"
 [ "$(verdict 1-8)" = block ] && echo "PASS: camera blocked by the baseline" ||
 	echo "FAIL: camera blocked by the baseline"
-row 1-4.2 | grep -q 'rules/10-mynumber-baseline.rules:[0-9]' && echo "PASS: deciding rule named file:line" ||
+row 1-4.2 | grep -q '90-mynumber-terminal.rules:[0-9]' && echo "PASS: deciding rule named file:line" ||
 	echo "FAIL: deciding rule named file:line"
 
 # ---- judge with the local example rules: ro stick, group condition, expiry ----
-umockdev-run $TB -- $CTL judge $BASE $LOCAL --time 2026-11-25T03:00:00Z >"$T/j" 2>&1
+umockdev-run $TB -- $CTL judge $LOCAL --time 2026-11-25T03:00:00Z >"$T/j" 2>&1
 [ "$(verdict 1-4.1.2)" = allow,ro ] && echo "PASS: approved stick allowed read-only" ||
 	echo "FAIL: approved stick allowed read-only"
 row 1-4.1.2 | grep -q 'ticket "INC-2026-0042"' && echo "PASS: ticket shown with the rule" ||
@@ -84,11 +89,11 @@ row 1-4.1.2 | grep -q 'ticket "INC-2026-0042"' && echo "PASS: ticket shown with 
 	echo "FAIL: other stick of the same model still blocked"
 [ "$(verdict 1-8)" = block ] && echo "PASS: camera blocked with nobody logged in" ||
 	echo "FAIL: camera blocked with nobody logged in"
-umockdev-run $TB -- $CTL judge $BASE $LOCAL --time 2026-11-25T03:00:00Z --user tanaka \
+umockdev-run $TB -- $CTL judge $LOCAL --time 2026-11-25T03:00:00Z --user tanaka \
 	--group counter-staff >"$T/j" 2>&1
 [ "$(verdict 1-8)" = allow ] && echo "PASS: camera allowed for group counter-staff" ||
 	echo "FAIL: camera allowed for group counter-staff"
-umockdev-run $TB -- $CTL judge $BASE $LOCAL --time 2027-04-01T00:00:00Z --user tanaka \
+umockdev-run $TB -- $CTL judge $LOCAL --time 2027-04-01T00:00:00Z --user tanaka \
 	--group counter-staff >"$T/j" 2>&1
 [ "$(verdict 1-8)" = block ] && echo "PASS: camera rule expired" || echo "FAIL: camera rule expired"
 
