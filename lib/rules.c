@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules_int.h"
+#include "rules_index.h"
 
 #define CHUNK_MIN (64u * 1024)
 
@@ -100,7 +100,7 @@ void mng_ruleset_free(struct mng_ruleset **rs)
 	if (!rs || !*rs)
 		return;
 	free((*rs)->rules);
-	free((*rs)->fast);
+	rules_index_free(&(*rs)->index);
 	rules_arena_free(&(*rs)->arena);
 	free(*rs);
 	*rs = NULL;

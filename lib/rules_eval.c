@@ -22,17 +22,9 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "rules_int.h"
+#include "rules_index.h"
 
-struct devview {
-	struct idval id;
-	struct strval str[A_COUNT]; /* A_SERIAL .. A_CONN_TYPE */
-	uint32_t nstr[A_COUNT];
-	const struct mng_iface *ifaces;
-	uint32_t n_ifaces;
-};
-
-static void devview_init(struct devview *dv, const struct mng_device *dev)
+void rules_devview_init(struct devview *dv, const struct mng_device *dev)
 {
 	static const struct {
 		int attr;
@@ -175,19 +167,17 @@ bool rules_attrs_match(const struct mng_rule *r, const struct mng_device *dev)
 {
 	struct devview dv;
 
-	devview_init(&dv, dev);
+	rules_devview_init(&dv, dev);
 	return attrs_match(r, &dv);
 }
 
 /*
- * Pre-compute the cheap rejections: the id (in ret, scanned for every rule)
- * and the interface classes (in r, checked before the full match). A device
- * can only satisfy all-of/equals/equals-ordered when it has every class the
- * rule names, and one-of when it has one of them.
+ * Pre-compute the interface-class rejection checked before the full match:
+ * a device can only satisfy all-of/equals/equals-ordered when it has every
+ * class the rule names, and one-of when it has one of them.
  */
-void rules_fastkey(struct mng_rule *r, struct fastkey *ret)
+void rules_prefilter(struct mng_rule *r)
 {
-	const struct attr *a = &r->a[A_ID];
 	const struct attr *fi = &r->a[A_IFACE];
 	uint64_t bloom = 0;
 	uint32_t i;
@@ -200,23 +190,6 @@ void rules_fastkey(struct mng_rule *r, struct fastkey *ret)
 			r->if_any = bloom;
 		else if (fi->op != OP_NONE_OF && fi->op != OP_MATCH_ALL)
 			r->if_all = bloom;
-	}
-
-	ret->key = ret->mask = 0;
-	if (r->target == MNG_TARGET_MATCH || r->target == MNG_TARGET_DEVICE) {
-		ret->key = ret->mask = FAST_NEVER;
-		return;
-	}
-	/* with one value and one device id, every operator but none-of is "value matches id" */
-	if (!a->present || a->n != 1 || a->op == OP_NONE_OF)
-		return;
-	if (!(((const struct idval *)a->v)->any & ID_ANY_VENDOR)) {
-		ret->mask |= 0xffff0000u;
-		ret->key |= (uint64_t)((const struct idval *)a->v)->vendor << 16;
-	}
-	if (!(((const struct idval *)a->v)->any & ID_ANY_PRODUCT)) {
-		ret->mask |= 0xffffu;
-		ret->key |= ((const struct idval *)a->v)->product;
 	}
 }
 
@@ -350,13 +323,49 @@ static void decide(const struct mng_rule *r, const struct mng_device *dev, const
 		v->iface_allowed[i] = !ai->present || any_source(A_IFACE, ai, dv, (uint32_t)i);
 }
 
-int mng_ruleset_judge(struct mng_ruleset *rs, const struct mng_device *dev,
-		      const struct mng_judge_ctx *ctx, struct mng_verdict *ret)
+/*
+ * Try one rule: 1 when it decides (*ret filled), 0 when judging goes on,
+ * negative on error. Rules with target match or device are passed over
+ * without being evaluated; a rule whose attributes match has its conditions
+ * evaluated (and rule-evaluated recorded); one whose conditions hold too is
+ * applied.
+ */
+static int try_rule(struct mng_rule *r, const struct mng_device *dev, const struct devview *dv,
+		    uint64_t devbloom, const struct mng_judge_ctx *ctx, struct mng_verdict *ret)
 {
-	struct devview dv;
-	uint64_t devkey, devbloom = 0;
-	size_t i;
+	bool ok = true;
 	int rc;
+
+	if (r->target == MNG_TARGET_MATCH || r->target == MNG_TARGET_DEVICE)
+		return 0;
+	if ((r->if_all & ~devbloom) || (r->if_any && !(r->if_any & devbloom)))
+		return 0;
+	if (r->has_expires && (int64_t)ctx->now >= r->expires)
+		return 0;
+	if (!attrs_match(r, dv))
+		return 0;
+	if (r->a[A_CONDS].present) {
+		rc = conds_meet(r, ctx, &ok);
+		if (rc < 0)
+			return rc;
+	}
+	r->evaluated = true;
+	r->last_evaluated = ctx->now;
+	if (!ok)
+		return 0;
+	r->applied = true;
+	r->last_applied = ctx->now;
+	decide(r, dev, dv, ret);
+	return 1;
+}
+
+/* Check the arguments, start a BLOCK verdict and view the device; 0 or -EINVAL. */
+static int judge_begin(const struct mng_ruleset *rs, const struct mng_device *dev,
+		       const struct mng_judge_ctx *ctx, struct mng_verdict *ret, struct devview *dv,
+		       uint64_t *ret_bloom)
+{
+	uint64_t bloom = 0;
+	size_t i;
 
 	if (!ret)
 		return -EINVAL;
@@ -364,39 +373,54 @@ int mng_ruleset_judge(struct mng_ruleset *rs, const struct mng_device *dev,
 	if (!rs || !dev || !ctx || dev->n_ifaces > MNG_DEV_IFACE_MAX)
 		return -EINVAL;
 	ret->n_ifaces = dev->n_ifaces;
-	devview_init(&dv, dev);
-	devkey = (uint64_t)dev->vendor << 16 | dev->product;
+	rules_devview_init(dv, dev);
 	for (i = 0; i < dev->n_ifaces; i++)
-		devbloom |= 1ull << (dev->ifaces[i].cls & 63);
+		bloom |= 1ull << (dev->ifaces[i].cls & 63);
+	*ret_bloom = bloom;
+	return 0;
+}
 
+int rules_judge_linear(struct mng_ruleset *rs, const struct mng_device *dev,
+		       const struct mng_judge_ctx *ctx, struct mng_verdict *ret)
+{
+	struct devview dv;
+	uint64_t bloom;
+	size_t i;
+	int rc;
+
+	rc = judge_begin(rs, dev, ctx, ret, &dv, &bloom);
+	if (rc < 0)
+		return rc;
 	for (i = 0; i < rs->n; i++) {
-		struct mng_rule *r;
-		bool ok = true;
+		rc = try_rule(&rs->rules[i], dev, &dv, bloom, ctx, ret);
+		if (rc < 0)
+			verdict_block(ret, dev->n_ifaces);
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
+	}
+	return 0;
+}
 
-		if ((devkey & rs->fast[i].mask) != rs->fast[i].key)
-			continue;
-		r = &rs->rules[i];
-		if ((r->if_all & ~devbloom) || (r->if_any && !(r->if_any & devbloom)))
-			continue;
-		if (r->has_expires && (int64_t)ctx->now >= r->expires)
-			continue;
-		if (!attrs_match(r, &dv))
-			continue;
-		if (r->a[A_CONDS].present) {
-			rc = conds_meet(r, ctx, &ok);
-			if (rc < 0) {
-				verdict_block(ret, dev->n_ifaces);
-				return rc;
-			}
-		}
-		r->evaluated = true;
-		r->last_evaluated = ctx->now;
-		if (!ok)
-			continue;
-		r->applied = true;
-		r->last_applied = ctx->now;
-		decide(r, dev, &dv, ret);
-		return 0;
+/* The index gives the rules that could match, in file order; each is tried in full. */
+int mng_ruleset_judge(struct mng_ruleset *rs, const struct mng_device *dev,
+		      const struct mng_judge_ctx *ctx, struct mng_verdict *ret)
+{
+	struct rules_walk w;
+	struct devview dv;
+	uint64_t bloom;
+	size_t i;
+	int rc;
+
+	rc = judge_begin(rs, dev, ctx, ret, &dv, &bloom);
+	if (rc < 0)
+		return rc;
+	rules_walk_begin(&w, &rs->index, &dv);
+	while (rules_walk_next(&w, &i)) {
+		rc = try_rule(&rs->rules[i], dev, &dv, bloom, ctx, ret);
+		if (rc < 0)
+			verdict_block(ret, dev->n_ifaces);
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
 	}
 	return 0;
 }

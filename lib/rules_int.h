@@ -107,18 +107,12 @@ struct mng_rule {
 	int64_t expires; /* seconds since the epoch */
 	struct strval expires_text;
 	struct strval ticket; /* s == NULL when none */
-	/* interface-class pre-filter (bit cls & 63): see rules_fastkey() */
+	/* interface-class pre-filter (bit cls & 63): see rules_prefilter() */
 	uint64_t if_all, if_any;
 	/* judge state, read by rule-applied / rule-evaluated */
 	bool applied, evaluated;
 	time_t last_applied, last_evaluated;
 };
-
-/* Quick pre-filter: a rule can only match when (devkey & mask) == key. */
-struct fastkey {
-	uint64_t key, mask;
-};
-#define FAST_NEVER (1ull << 40)
 
 /* Bump allocator with rollback, owned by the ruleset. */
 struct arena_chunk;
@@ -135,15 +129,49 @@ void rules_arena_mark(const struct arena *a, struct arena_mark *m);
 void rules_arena_rollback(struct arena *a, const struct arena_mark *m);
 void rules_arena_free(struct arena *a);
 
+/* one slot of the index's hash table: the posting list of one key */
+struct rules_slot {
+	uint64_t key; /* 0: empty */
+	uint32_t start, count;
+};
+
+/* the candidate index (rules_index.c); all zero when empty */
+struct rules_index {
+	struct rules_slot *slots;
+	uint32_t mask;	 /* slots - 1; slots is a power of two (or 0) */
+	uint32_t *post;	 /* posting lists, each ascending */
+	uint32_t *resid; /* rules listed under no key, ascending */
+	uint32_t n_resid;
+	uint32_t *pairs; /* rules listed under an interface-class pair, ascending */
+	uint32_t n_pairs;
+};
+
 struct mng_ruleset {
 	struct mng_rule *rules;
-	struct fastkey *fast;
 	size_t n, cap;
 	struct arena arena;
+	struct rules_index index; /* covers rules [0, n) */
+};
+
+/* A device as the evaluator sees it: its values per attribute. */
+struct devview {
+	struct idval id;
+	struct strval str[A_COUNT]; /* A_SERIAL .. A_CONN_TYPE */
+	uint32_t nstr[A_COUNT];	    /* 1, or 0 for an empty parent hash */
+	const struct mng_iface *ifaces;
+	uint32_t n_ifaces;
 };
 
 /* rules_eval.c */
-void rules_fastkey(struct mng_rule *r, struct fastkey *ret);
+void rules_devview_init(struct devview *dv, const struct mng_device *dev);
+void rules_prefilter(struct mng_rule *r);
 bool rules_attrs_match(const struct mng_rule *r, const struct mng_device *dev);
+/*
+ * The reference judge: the same contract and result as mng_ruleset_judge(),
+ * by trying every rule in order without the index. Kept for the tests that
+ * check the index against it.
+ */
+int rules_judge_linear(struct mng_ruleset *rs, const struct mng_device *dev,
+		       const struct mng_judge_ctx *ctx, struct mng_verdict *ret);
 
 #endif

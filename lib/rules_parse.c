@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules_index.h"
 #include "rules_lex.h"
 
 static bool parse_rule(struct pctx *c, struct cur *k, struct mng_rule *r, bool query);
@@ -572,7 +573,6 @@ static bool grow(struct mng_ruleset *rs, size_t need)
 {
 	size_t ncap;
 	struct mng_rule *nr;
-	struct fastkey *nf;
 
 	if (need <= rs->cap)
 		return true;
@@ -583,10 +583,6 @@ static bool grow(struct mng_ruleset *rs, size_t need)
 	if (!nr)
 		return false;
 	rs->rules = nr;
-	nf = realloc(rs->fast, ncap * sizeof(*nf));
-	if (!nf)
-		return false;
-	rs->fast = nf;
 	rs->cap = ncap;
 	return true;
 }
@@ -665,7 +661,17 @@ int mng_ruleset_parse(struct mng_ruleset *rs, const char *buf, size_t len, const
 		return c.oom ? -ENOMEM : -EINVAL;
 	}
 	for (i = rs->n; i < rs->n + added; i++)
-		rules_fastkey(&rs->rules[i], &rs->fast[i]);
+		rules_prefilter(&rs->rules[i]);
+	if (added) {
+		struct rules_index x;
+
+		if (rules_index_build(rs, rs->n + added, &x) < 0) {
+			rules_arena_rollback(&rs->arena, &mark);
+			return -ENOMEM;
+		}
+		rules_index_free(&rs->index);
+		rs->index = x;
+	}
 	rs->n += added;
 	return added > INT32_MAX ? INT32_MAX : (int)added;
 }
