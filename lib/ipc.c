@@ -1,0 +1,1141 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ipc.c - the agent socket protocol: strict parsing and building of
+ * requests, replies, errors and events, framing on SOCK_SEQPACKET, the
+ * client side of a call and of paging, and the peer credential check.
+ * The contract and the security invariants are in ipc.h.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "ipc.h"
+
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59
+#endif
+
+#define GROUPS_MAX 65536	/* NGROUPS_MAX of the kernel */
+#define GRBUF_MAX (1024 * 1024) /* getgrnam_r buffer cap */
+#define TO_STRING_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+static const char *const op_names[] = {
+    [MNG_IPC_OP_STATUS] = "status",
+    [MNG_IPC_OP_LIST_DEVICES] = "list-devices",
+    [MNG_IPC_OP_LIST_RULES] = "list-rules",
+    [MNG_IPC_OP_ALLOW_DEVICE] = "allow-device",
+    [MNG_IPC_OP_BLOCK_DEVICE] = "block-device",
+    [MNG_IPC_OP_REJECT_DEVICE] = "reject-device",
+    [MNG_IPC_OP_POLICY_RELOAD] = "policy-reload",
+    [MNG_IPC_OP_WATCH] = "watch",
+};
+
+static const struct {
+	int code;
+	const char *name;
+} err_names[] = {
+    {EPERM, "EPERM"},	  {EINVAL, "EINVAL"}, {ENOENT, "ENOENT"}, {EPROTO, "EPROTO"},
+    {ENOTSUP, "ENOTSUP"}, {EBUSY, "EBUSY"},   {EIO, "EIO"},
+};
+
+const char *mng_ipc_op_name(enum mng_ipc_op op)
+{
+	if ((size_t)op >= MNG_ARRAY_SIZE(op_names))
+		return NULL;
+	return op_names[op];
+}
+
+enum mng_ipc_op mng_ipc_op_from_name(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!s)
+		return MNG_IPC_OP_NONE;
+	for (i = 1; i < MNG_ARRAY_SIZE(op_names); i++)
+		if (op_names[i] && strlen(op_names[i]) == len && !memcmp(op_names[i], s, len))
+			return (enum mng_ipc_op)i;
+	return MNG_IPC_OP_NONE;
+}
+
+bool mng_ipc_op_needs_admin(enum mng_ipc_op op)
+{
+	switch (op) {
+	case MNG_IPC_OP_STATUS:
+	case MNG_IPC_OP_LIST_DEVICES:
+	case MNG_IPC_OP_LIST_RULES:
+	case MNG_IPC_OP_WATCH:
+		return false;
+	default:
+		return true;
+	}
+}
+
+const char *mng_ipc_errno_name(int code)
+{
+	size_t i;
+
+	for (i = 0; i < MNG_ARRAY_SIZE(err_names); i++)
+		if (err_names[i].code == code)
+			return err_names[i].name;
+	return "EIO";
+}
+
+int mng_ipc_errno_from_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < MNG_ARRAY_SIZE(err_names); i++)
+		if (!strcmp(err_names[i].name, name))
+			return err_names[i].code;
+	return EIO;
+}
+
+/* ---- UTF-8 ---- */
+
+/* Length of the valid UTF-8 sequence at p (n bytes available), 0 if none. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t k, len;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (k = 1; k < len; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
+	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return len;
+}
+
+static bool utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		k = utf8_len(p + i, n - i);
+		if (!k)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+struct json_object *mng_ipc_json_string(const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p), cap, o = 0, i = 0;
+	struct json_object *j;
+	char *out;
+
+	cap = n <= max / 3 ? n * 3 + 1 : max + 1;
+	out = malloc(cap);
+	if (!out)
+		return NULL;
+	while (i < n) {
+		size_t k = utf8_len(p + i, n - i);
+
+		if (k) {
+			if (o + k > max)
+				break;
+			memcpy(out + o, p + i, k);
+			i += k;
+		} else {
+			k = 3;
+			if (o + k > max)
+				break;
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			i++;
+		}
+		o += k;
+	}
+	j = json_object_new_string_len(out, (int)o);
+	free(out);
+	return j;
+}
+
+int mng_ipc_time_format(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+	size_t n;
+
+	if (!buf || !gmtime_r(&t, &tm))
+		return -EINVAL;
+	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!n)
+		return -ENOBUFS;
+	return (int)n;
+}
+
+/* ---- strict JSON ---- */
+
+static void put_err(char *err, size_t errlen, const char *fmt, ...) MNG_PRINTF(3, 4);
+static void put_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * What json-c accepts beyond RFC 8259 (single quotes, NaN, Infinity) is
+ * refused here by looking at every byte outside strings; duplicate keys,
+ * which json-c silently merges, are found by counting the colons outside
+ * strings against the keys of the parsed tree.
+ */
+static int prescan(const char *s, size_t n, size_t *ret_colons, char *err, size_t errlen)
+{
+	size_t i, colons = 0;
+	bool in_str = false, esc = false;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (in_str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"')
+			in_str = true;
+		else if (c == ':')
+			colons++;
+		else if (!strchr(" \t\r\n{}[],-+.0123456789eEaflnrstu", c)) {
+			put_err(err, errlen, "unexpected byte 0x%02x at offset %zu",
+				(unsigned char)c, i);
+			return -EPROTO;
+		}
+	}
+	*ret_colons = colons;
+	return 0;
+}
+
+static size_t count_keys(struct json_object *o)
+{
+	size_t n = 0, i, len;
+
+	switch (json_object_get_type(o)) {
+	case json_type_object: {
+		json_object_object_foreach(o, key, val)
+		{
+			(void)key;
+			n += 1 + count_keys(val);
+		}
+		break;
+	}
+	case json_type_array:
+		len = json_object_array_length(o);
+		for (i = 0; i < len; i++)
+			n += count_keys(json_object_array_get_idx(o, i));
+		break;
+	default:
+		break;
+	}
+	return n;
+}
+
+/* Parse one message text into a JSON object, or say why not. */
+static int parse_object(const void *buf, size_t len, struct json_object **ret, char *err,
+			size_t errlen)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	enum json_tokener_error e;
+	size_t colons;
+	int r;
+
+	if (!buf || len == 0) {
+		put_err(err, errlen, "empty message");
+		return -EPROTO;
+	}
+	if (len > MNG_IPC_MSG_MAX) {
+		put_err(err, errlen, "message of %zu bytes exceeds %d", len, MNG_IPC_MSG_MAX);
+		return -EPROTO;
+	}
+	if (memchr(buf, '\0', len)) {
+		put_err(err, errlen, "NUL byte in message");
+		return -EPROTO;
+	}
+	if (!utf8_valid(buf, len)) {
+		put_err(err, errlen, "message is not valid UTF-8");
+		return -EPROTO;
+	}
+	r = prescan(buf, len, &colons, err, errlen);
+	if (r < 0)
+		return r;
+	tok = json_tokener_new_ex(MNG_IPC_DEPTH_MAX);
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, buf, (int)len);
+	e = json_tokener_get_error(tok);
+	if (!o || e != json_tokener_success) {
+		if (e == json_tokener_continue)
+			put_err(err, errlen, "truncated JSON");
+		else
+			put_err(err, errlen, "JSON error at offset %zu: %s",
+				json_tokener_get_parse_end(tok), json_tokener_error_desc(e));
+		json_object_put(o);
+		json_tokener_free(tok);
+		return -EPROTO;
+	}
+	if (json_tokener_get_parse_end(tok) != len) {
+		put_err(err, errlen, "bytes after the JSON object at offset %zu",
+			json_tokener_get_parse_end(tok));
+		json_object_put(o);
+		json_tokener_free(tok);
+		return -EPROTO;
+	}
+	json_tokener_free(tok);
+	if (!json_object_is_type(o, json_type_object)) {
+		put_err(err, errlen, "message is not a JSON object");
+		json_object_put(o);
+		return -EPROTO;
+	}
+	if (count_keys(o) != colons) {
+		put_err(err, errlen, "duplicate key");
+		json_object_put(o);
+		return -EPROTO;
+	}
+	*ret = o;
+	return 0;
+}
+
+/* A JSON integer in [0, max]. */
+static bool get_uint(struct json_object *v, uint64_t max, uint64_t *ret)
+{
+	int64_t n;
+
+	if (!json_object_is_type(v, json_type_int))
+		return false;
+	n = json_object_get_int64(v);
+	if (n < 0 || (uint64_t)n > max)
+		return false;
+	*ret = (uint64_t)n;
+	return true;
+}
+
+/* A JSON string without NUL. */
+static const char *get_str(struct json_object *v)
+{
+	const char *s;
+
+	if (!json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v))
+		return NULL;
+	return s;
+}
+
+static bool key_in(const char *key, const char *const *keys)
+{
+	for (; *keys; keys++)
+		if (!strcmp(key, *keys))
+			return true;
+	return false;
+}
+
+/* The first key of o not in keys, or NULL. */
+static const char *unknown_key(struct json_object *o, const char *const *keys)
+{
+	json_object_object_foreach(o, key, val)
+	{
+		(void)val;
+		if (!key_in(key, keys))
+			return key;
+	}
+	return NULL;
+}
+
+static int to_text(struct json_object *o, char **ret_text, size_t *ret_len)
+{
+	size_t n = 0;
+	const char *s = json_object_to_json_string_length(o, TO_STRING_FLAGS, &n);
+	char *t;
+
+	if (!s)
+		return -ENOMEM;
+	if (n > MNG_IPC_MSG_MAX)
+		return -E2BIG;
+	if (!utf8_valid(s, n))
+		return -EINVAL;
+	t = strndup(s, n);
+	if (!t)
+		return -ENOMEM;
+	*ret_text = t;
+	if (ret_len)
+		*ret_len = n;
+	return 0;
+}
+
+static bool add(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!v)
+		return false;
+	if (json_object_object_add(o, key, v) < 0) {
+		json_object_put(v);
+		return false;
+	}
+	return true;
+}
+
+/* ---- requests ---- */
+
+static int req_fail(struct mng_ipc_error *err, int code, const char *fmt, ...) MNG_PRINTF(3, 4);
+static int req_fail(struct mng_ipc_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	err->remote = false;
+	va_start(ap, fmt);
+	(void)vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return -code;
+}
+
+static int parse_args(struct json_object *args, struct mng_ipc_request *req,
+		      struct mng_ipc_error *err)
+{
+	static const char *const list_keys[] = {"offset", "limit", NULL};
+	static const char *const dev_keys[] = {"id", "permanent", NULL};
+	static const char *const no_keys[] = {NULL};
+	const char *const *keys = no_keys, *bad;
+	struct json_object *v;
+	uint64_t n;
+
+	if (req->op == MNG_IPC_OP_LIST_DEVICES || req->op == MNG_IPC_OP_LIST_RULES) {
+		keys = list_keys;
+		req->limit = MNG_IPC_PAGE_DEFAULT;
+	} else if (req->op == MNG_IPC_OP_ALLOW_DEVICE || req->op == MNG_IPC_OP_BLOCK_DEVICE ||
+		   req->op == MNG_IPC_OP_REJECT_DEVICE) {
+		keys = dev_keys;
+	}
+	if (!args) {
+		if (keys == dev_keys)
+			return req_fail(err, EINVAL, "%s needs args.id", mng_ipc_op_name(req->op));
+		return 0;
+	}
+	if (!json_object_is_type(args, json_type_object))
+		return req_fail(err, EINVAL, "\"args\" must be an object");
+	bad = unknown_key(args, keys);
+	if (bad)
+		return req_fail(err, EINVAL, "unknown argument \"%.64s\" for %s", bad,
+				mng_ipc_op_name(req->op));
+	if (keys == list_keys) {
+		if (json_object_object_get_ex(args, "offset", &v)) {
+			if (!get_uint(v, UINT32_MAX, &n))
+				return req_fail(err, EINVAL,
+						"args.offset must be an integer 0..4294967295");
+			req->offset = (uint32_t)n;
+		}
+		if (json_object_object_get_ex(args, "limit", &v)) {
+			if (!get_uint(v, MNG_IPC_PAGE_MAX, &n) || n == 0)
+				return req_fail(err, EINVAL, "args.limit must be an integer 1..%d",
+						MNG_IPC_PAGE_MAX);
+			req->limit = (uint32_t)n;
+		}
+	} else if (keys == dev_keys) {
+		if (!json_object_object_get_ex(args, "id", &v))
+			return req_fail(err, EINVAL, "%s needs args.id", mng_ipc_op_name(req->op));
+		if (!get_uint(v, UINT32_MAX, &n))
+			return req_fail(err, EINVAL, "args.id must be an integer 0..4294967295");
+		req->device = (uint32_t)n;
+		if (json_object_object_get_ex(args, "permanent", &v)) {
+			if (!json_object_is_type(v, json_type_boolean))
+				return req_fail(err, EINVAL,
+						"args.permanent must be true or false");
+			req->permanent = json_object_get_boolean(v);
+		}
+	}
+	return 0;
+}
+
+int mng_ipc_request_parse(const void *buf, size_t len, struct mng_ipc_request *ret,
+			  struct mng_ipc_error *err)
+{
+	static const char *const top_keys[] = {"v", "id", "op", "args", NULL};
+	struct mng_ipc_request req = {0};
+	struct json_object *o = NULL, *v, *args = NULL;
+	const char *s, *bad;
+	uint64_t n;
+	int r;
+
+	err->id = 0;
+	err->code = 0;
+	err->remote = false;
+	err->message[0] = '\0';
+	r = parse_object(buf, len, &o, err->message, sizeof(err->message));
+	if (r < 0) {
+		err->code = -r;
+		return r;
+	}
+	if (!json_object_object_get_ex(o, "v", &v)) {
+		r = req_fail(err, EPROTO, "missing \"v\" (protocol version)");
+		goto out;
+	}
+	if (!json_object_is_type(v, json_type_int)) {
+		r = req_fail(err, EPROTO, "\"v\" must be an integer");
+		goto out;
+	}
+	if (json_object_get_int64(v) != MNG_IPC_VERSION) {
+		r = req_fail(err, ENOTSUP, "unsupported protocol version %" PRId64,
+			     json_object_get_int64(v));
+		goto out;
+	}
+	if (!json_object_object_get_ex(o, "id", &v) || !get_uint(v, UINT32_MAX, &n)) {
+		r = req_fail(err, EINVAL, "\"id\" must be an integer 0..4294967295");
+		goto out;
+	}
+	req.id = err->id = (uint32_t)n;
+	if (!json_object_object_get_ex(o, "op", &v) || !(s = get_str(v))) {
+		r = req_fail(err, EINVAL, "\"op\" must be a string");
+		goto out;
+	}
+	req.op = mng_ipc_op_from_name(s, strlen(s));
+	if (req.op == MNG_IPC_OP_NONE) {
+		r = req_fail(err, EINVAL, "unknown request");
+		goto out;
+	}
+	bad = unknown_key(o, top_keys);
+	if (bad) {
+		r = req_fail(err, EINVAL, "unknown key \"%.64s\"", bad);
+		goto out;
+	}
+	(void)json_object_object_get_ex(o, "args", &args);
+	r = parse_args(args, &req, err);
+	if (r < 0)
+		goto out;
+	*ret = req;
+out:
+	json_object_put(o);
+	return r;
+}
+
+int mng_ipc_request_format(const struct mng_ipc_request *req, char **ret_text, size_t *ret_len)
+{
+	struct json_object *o = NULL, *args = NULL;
+	const char *name = req ? mng_ipc_op_name(req->op) : NULL;
+	int r = -ENOMEM;
+
+	if (!name || req->limit > MNG_IPC_PAGE_MAX)
+		return -EINVAL;
+	o = json_object_new_object();
+	if (!o || !add(o, "v", json_object_new_int(MNG_IPC_VERSION)) ||
+	    !add(o, "id", json_object_new_int64(req->id)) ||
+	    !add(o, "op", json_object_new_string(name)))
+		goto out;
+	switch (req->op) {
+	case MNG_IPC_OP_LIST_DEVICES:
+	case MNG_IPC_OP_LIST_RULES:
+		args = json_object_new_object();
+		if (!add(o, "args", args) ||
+		    !add(args, "offset", json_object_new_int64(req->offset)) ||
+		    (req->limit && !add(args, "limit", json_object_new_int64(req->limit))))
+			goto out;
+		break;
+	case MNG_IPC_OP_ALLOW_DEVICE:
+	case MNG_IPC_OP_BLOCK_DEVICE:
+	case MNG_IPC_OP_REJECT_DEVICE:
+		args = json_object_new_object();
+		if (!add(o, "args", args) || !add(args, "id", json_object_new_int64(req->device)) ||
+		    !add(args, "permanent", json_object_new_boolean(req->permanent)))
+			goto out;
+		break;
+	default:
+		break;
+	}
+	r = to_text(o, ret_text, ret_len);
+out:
+	json_object_put(o);
+	return r;
+}
+
+/* ---- replies, errors, events ---- */
+
+static struct json_object *envelope(uint32_t id)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (!add(o, "v", json_object_new_int(MNG_IPC_VERSION)) ||
+	    !add(o, "id", json_object_new_int64(id))) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+int mng_ipc_reply_format(uint32_t id, struct json_object *result, char **ret_text, size_t *ret_len)
+{
+	struct json_object *o;
+	int r = -ENOMEM;
+
+	if (result && !json_object_is_type(result, json_type_object))
+		return -EINVAL;
+	o = envelope(id);
+	if (!o)
+		return -ENOMEM;
+	if (add(o, "ok", json_object_new_boolean(1)) &&
+	    add(o, "result", result ? json_object_get(result) : json_object_new_object()))
+		r = to_text(o, ret_text, ret_len);
+	json_object_put(o);
+	return r;
+}
+
+int mng_ipc_error_format(uint32_t id, int code, const char *message, char **ret_text,
+			 size_t *ret_len)
+{
+	struct json_object *o, *e;
+	int r = -ENOMEM;
+
+	o = envelope(id);
+	if (!o)
+		return -ENOMEM;
+	e = json_object_new_object();
+	if (add(o, "ok", json_object_new_boolean(0)) && add(o, "error", e) &&
+	    add(e, "code", json_object_new_string(mng_ipc_errno_name(code))) &&
+	    add(e, "message", mng_ipc_json_string(message, MNG_IPC_ERRMSG_MAX - 1)))
+		r = to_text(o, ret_text, ret_len);
+	json_object_put(o);
+	return r;
+}
+
+static bool event_type_ok(const char *t)
+{
+	size_t n = t ? strlen(t) : 0;
+
+	if (n == 0 || n > 64)
+		return false;
+	return strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+int mng_ipc_event_format(const char *type, time_t when, struct json_object *fields, char **ret_text,
+			 size_t *ret_len)
+{
+	struct json_object *o = NULL, *ev;
+	char ts[32];
+	int r;
+
+	if (!event_type_ok(type) || (fields && !json_object_is_type(fields, json_type_object)))
+		return -EINVAL;
+	if (fields && (json_object_object_get_ex(fields, "type", NULL) ||
+		       json_object_object_get_ex(fields, "time", NULL)))
+		return -EINVAL;
+	r = mng_ipc_time_format(when, ts, sizeof(ts));
+	if (r < 0)
+		return r;
+	r = -ENOMEM;
+	o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	ev = json_object_new_object();
+	if (!add(o, "v", json_object_new_int(MNG_IPC_VERSION)) || !add(o, "event", ev) ||
+	    !add(ev, "type", json_object_new_string(type)) ||
+	    !add(ev, "time", json_object_new_string(ts)))
+		goto out;
+	if (fields) {
+		json_object_object_foreach(fields, key, val)
+		{
+			if (!add(ev, key, json_object_get(val)))
+				goto out;
+		}
+	}
+	r = to_text(o, ret_text, ret_len);
+out:
+	json_object_put(o);
+	return r;
+}
+
+/* Copy s into dst (size bytes), cut at a UTF-8 character boundary. */
+static void copy_utf8(char *dst, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= size) {
+		n = size - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+int mng_ipc_message_parse(const void *buf, size_t len, struct mng_ipc_message *ret, char *err,
+			  size_t errlen)
+{
+	static const char *const event_keys[] = {"v", "event", NULL};
+	static const char *const ok_keys[] = {"v", "id", "ok", "result", NULL};
+	static const char *const err_keys[] = {"v", "id", "ok", "error", NULL};
+	static const char *const code_keys[] = {"code", "message", NULL};
+	struct mng_ipc_message m = {0};
+	struct json_object *o = NULL, *v, *e, *c;
+	const char *code, *msg;
+	uint64_t n;
+	int r = -EPROTO;
+
+	r = parse_object(buf, len, &o, err, errlen);
+	if (r < 0)
+		return r;
+	r = -EPROTO;
+	if (!json_object_object_get_ex(o, "v", &v) || !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) != MNG_IPC_VERSION) {
+		put_err(err, errlen, "missing or unsupported protocol version");
+		goto out;
+	}
+	if (json_object_object_get_ex(o, "event", &e)) {
+		if (unknown_key(o, event_keys) || !json_object_is_type(e, json_type_object) ||
+		    !json_object_object_get_ex(e, "type", &c) || !get_str(c) ||
+		    !json_object_object_get_ex(e, "time", &c) || !get_str(c)) {
+			put_err(err, errlen, "malformed event");
+			goto out;
+		}
+		m.kind = MNG_IPC_MSG_EVENT;
+		m.body = json_object_get(e);
+		goto done;
+	}
+	if (!json_object_object_get_ex(o, "id", &v) || !get_uint(v, UINT32_MAX, &n)) {
+		put_err(err, errlen, "reply without a valid \"id\"");
+		goto out;
+	}
+	m.id = (uint32_t)n;
+	if (!json_object_object_get_ex(o, "ok", &v) || !json_object_is_type(v, json_type_boolean)) {
+		put_err(err, errlen, "reply without \"ok\"");
+		goto out;
+	}
+	if (json_object_get_boolean(v)) {
+		if (unknown_key(o, ok_keys) || !json_object_object_get_ex(o, "result", &e) ||
+		    !json_object_is_type(e, json_type_object)) {
+			put_err(err, errlen, "malformed reply");
+			goto out;
+		}
+		m.kind = MNG_IPC_MSG_REPLY;
+		m.body = json_object_get(e);
+		goto done;
+	}
+	if (unknown_key(o, err_keys) || !json_object_object_get_ex(o, "error", &e) ||
+	    !json_object_is_type(e, json_type_object) || unknown_key(e, code_keys) ||
+	    !json_object_object_get_ex(e, "code", &c) || !(code = get_str(c)) ||
+	    !json_object_object_get_ex(e, "message", &c) || !(msg = get_str(c))) {
+		put_err(err, errlen, "malformed error reply");
+		goto out;
+	}
+	m.kind = MNG_IPC_MSG_ERROR;
+	m.error.id = m.id;
+	m.error.code = mng_ipc_errno_from_name(code);
+	m.error.remote = true;
+	copy_utf8(m.error.message, sizeof(m.error.message), msg);
+done:
+	*ret = m;
+	r = 0;
+out:
+	json_object_put(o);
+	return r;
+}
+
+void mng_ipc_message_clear(struct mng_ipc_message *m)
+{
+	if (!m)
+		return;
+	json_object_put(m->body);
+	m->body = NULL;
+}
+
+/* ---- paging ---- */
+
+size_t mng_ipc_page_end(uint32_t offset, uint32_t limit, size_t total)
+{
+	if (offset >= total)
+		return total;
+	if (limit > total - offset)
+		return total;
+	return (size_t)offset + limit;
+}
+
+int mng_ipc_page_next(uint32_t offset, size_t returned, uint64_t total, uint32_t *ret_next)
+{
+	uint64_t end;
+
+	if (total > MNG_IPC_LIST_MAX)
+		return -EPROTO;
+	if (offset >= total)
+		return returned ? -EPROTO : 0;
+	if (returned > total - offset)
+		return -EPROTO;
+	end = (uint64_t)offset + returned;
+	if (end >= total)
+		return 0;
+	if (returned == 0 || end > UINT32_MAX)
+		return -EPROTO;
+	*ret_next = (uint32_t)end;
+	return 1;
+}
+
+/* ---- transport ---- */
+
+int mng_ipc_send(int fd, const void *buf, size_t len, int flags)
+{
+	ssize_t n;
+
+	if (len == 0)
+		return -EINVAL;
+	if (len > MNG_IPC_MSG_MAX)
+		return -EMSGSIZE;
+	do
+		n = send(fd, buf, len, flags | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int mng_ipc_recv(int fd, void *buf, size_t size, int flags, size_t *ret_len)
+{
+	struct iovec iov = {.iov_base = buf, .iov_len = size ? size - 1 : 0};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n;
+
+	if (!buf || size < 2)
+		return -EINVAL;
+	/* No control buffer: descriptors a peer passes are discarded by the kernel. */
+	n = recvmsg(fd, &mh, flags | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ECONNRESET;
+	if ((mh.msg_flags & MSG_TRUNC) || (size_t)n > MNG_IPC_MSG_MAX)
+		return -EMSGSIZE;
+	((char *)buf)[n] = '\0';
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+int mng_ipc_connect(const char *path, int *ret_fd)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (!path)
+		path = MNG_IPC_SOCKET_DEFAULT;
+	if (!*path)
+		return -EINVAL;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+
+		(void)close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int local_fail(struct mng_ipc_error *err, uint32_t id, int r, const char *fmt, ...)
+    MNG_PRINTF(4, 5);
+static int local_fail(struct mng_ipc_error *err, uint32_t id, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->id = id;
+	err->code = -r;
+	err->remote = false;
+	va_start(ap, fmt);
+	(void)vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int mng_ipc_call(int fd, const struct mng_ipc_request *req, int timeout_ms,
+		 struct json_object **ret_result, struct mng_ipc_error *err)
+{
+	int64_t deadline = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
+	struct mng_ipc_message m;
+	char *text = NULL, *buf = NULL, why[160];
+	size_t len;
+	int r;
+
+	r = mng_ipc_request_format(req, &text, &len);
+	if (r < 0)
+		return local_fail(err, req ? req->id : 0, r, "cannot build the request: %s",
+				  strerror(-r));
+	r = mng_ipc_send(fd, text, len, 0);
+	free(text);
+	if (r < 0)
+		return local_fail(err, req->id, r == -EPIPE ? -ECONNRESET : r,
+				  "cannot send to the agent: %s", strerror(-r));
+	buf = malloc(MNG_IPC_MSG_MAX + 1);
+	if (!buf)
+		return local_fail(err, req->id, -ENOMEM, "out of memory");
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int wait = -1;
+
+		if (timeout_ms >= 0) {
+			int64_t left = deadline - now_ms();
+
+			if (left <= 0) {
+				r = local_fail(err, req->id, -ETIMEDOUT,
+					       "no reply from the agent within %d ms", timeout_ms);
+				break;
+			}
+			wait = left > INT32_MAX ? INT32_MAX : (int)left;
+		}
+		r = poll(&p, 1, wait);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			r = local_fail(err, req->id, -errno, "poll: %s", strerror(errno));
+			break;
+		}
+		if (r == 0)
+			continue; /* the deadline check above ends it */
+		r = mng_ipc_recv(fd, buf, MNG_IPC_MSG_MAX + 1, MSG_DONTWAIT, &len);
+		if (r == -EAGAIN || r == -EINTR)
+			continue;
+		if (r == -ECONNRESET) {
+			r = local_fail(err, req->id, r, "the agent closed the connection");
+			break;
+		}
+		if (r < 0) {
+			r = local_fail(err, req->id, r, "cannot read the reply: %s", strerror(-r));
+			break;
+		}
+		r = mng_ipc_message_parse(buf, len, &m, why, sizeof(why));
+		if (r < 0) {
+			r = local_fail(err, req->id, r, "malformed reply from the agent: %s", why);
+			break;
+		}
+		if (m.kind == MNG_IPC_MSG_EVENT ||
+		    (m.id != req->id && !(m.kind == MNG_IPC_MSG_ERROR && m.id == 0))) {
+			mng_ipc_message_clear(&m);
+			continue;
+		}
+		if (m.kind == MNG_IPC_MSG_ERROR) {
+			*err = m.error;
+			r = -m.error.code;
+			break;
+		}
+		*ret_result = m.body;
+		r = 0;
+		break;
+	}
+	free(buf);
+	return r;
+}
+
+int mng_ipc_list(int fd, enum mng_ipc_op op, int timeout_ms, struct json_object **ret_entries,
+		 struct mng_ipc_error *err)
+{
+	const char *key = op == MNG_IPC_OP_LIST_DEVICES ? "devices"
+			  : op == MNG_IPC_OP_LIST_RULES ? "rules"
+							: NULL;
+	const char *keys[] = {"total", "offset", key, NULL};
+	struct mng_ipc_request req = {.op = op, .limit = MNG_IPC_PAGE_MAX};
+	struct json_object *all, *res = NULL, *v, *arr;
+	uint64_t total, off;
+	size_t n, i;
+	int r;
+
+	if (!key)
+		return local_fail(err, 0, -EINVAL, "not a list request");
+	all = json_object_new_array();
+	if (!all)
+		return local_fail(err, 0, -ENOMEM, "out of memory");
+	for (;;) {
+		req.id++;
+		r = mng_ipc_call(fd, &req, timeout_ms, &res, err);
+		if (r < 0)
+			goto fail;
+		if (unknown_key(res, keys) || !json_object_object_get_ex(res, "total", &v) ||
+		    !get_uint(v, UINT32_MAX, &total) ||
+		    !json_object_object_get_ex(res, "offset", &v) ||
+		    !get_uint(v, UINT32_MAX, &off) || off != req.offset ||
+		    !json_object_object_get_ex(res, key, &arr) ||
+		    !json_object_is_type(arr, json_type_array) ||
+		    (n = json_object_array_length(arr)) > req.limit) {
+			r = local_fail(err, req.id, -EPROTO, "malformed %s page from the agent",
+				       mng_ipc_op_name(op));
+			goto fail;
+		}
+		for (i = 0; i < n; i++)
+			if (json_object_array_add(
+				all, json_object_get(json_object_array_get_idx(arr, i))) < 0) {
+				r = local_fail(err, req.id, -ENOMEM, "out of memory");
+				goto fail;
+			}
+		json_object_put(res);
+		res = NULL;
+		r = mng_ipc_page_next(req.offset, n, total, &req.offset);
+		if (r < 0) {
+			r = local_fail(err, req.id, r, "inconsistent %s page from the agent",
+				       mng_ipc_op_name(op));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+	}
+	*ret_entries = all;
+	return 0;
+fail:
+	json_object_put(res);
+	json_object_put(all);
+	return r;
+}
+
+/* ---- credentials ---- */
+
+bool mng_ipc_admin_match(uid_t uid, gid_t gid, const gid_t *groups, size_t n, bool have_admin_gid,
+			 gid_t admin_gid)
+{
+	size_t i;
+
+	if (uid == 0)
+		return true;
+	if (!have_admin_gid)
+		return false;
+	if (gid == admin_gid)
+		return true;
+	for (i = 0; groups && i < n; i++)
+		if (groups[i] == admin_gid)
+			return true;
+	return false;
+}
+
+static int lookup_group(const char *name, bool *ret_found, gid_t *ret_gid)
+{
+	size_t size = 4096;
+	struct group gr, *res = NULL;
+	char *buf = NULL;
+	int e;
+
+	for (;;) {
+		char *nb = realloc(buf, size);
+
+		if (!nb) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = nb;
+		e = getgrnam_r(name, &gr, buf, size, &res);
+		if (e != ERANGE)
+			break;
+		if (size >= GRBUF_MAX) {
+			free(buf);
+			return -E2BIG;
+		}
+		size *= 2;
+	}
+	if (e != 0 && e != ENOENT && e != ESRCH && e != EBADF && e != EPERM) {
+		free(buf);
+		return -e;
+	}
+	*ret_found = res != NULL;
+	if (res)
+		*ret_gid = res->gr_gid;
+	free(buf);
+	return 0;
+}
+
+static int peer_groups(int fd, gid_t **ret, size_t *ret_n)
+{
+	socklen_t len = 64 * sizeof(gid_t);
+	gid_t *g = NULL;
+	int tries, e = EIO;
+
+	for (tries = 0; tries < 4; tries++) {
+		gid_t *ng = realloc(g, len ? len : sizeof(gid_t));
+
+		if (!ng) {
+			free(g);
+			return -ENOMEM;
+		}
+		g = ng;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == 0) {
+			*ret = g;
+			*ret_n = len / sizeof(gid_t);
+			return 0;
+		}
+		e = errno;
+		if (e != ERANGE || len > GROUPS_MAX * sizeof(gid_t))
+			break;
+	}
+	free(g);
+	return e == ERANGE ? -E2BIG : -e;
+}
+
+int mng_ipc_peer_is_admin(int fd, const char *group, bool *ret_admin, uid_t *ret_uid)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	gid_t *groups = NULL, admin_gid = 0;
+	bool found = false;
+	size_t n = 0;
+	int r;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+		return -errno;
+	if (len != sizeof(uc))
+		return -EIO;
+	if (uc.uid != 0) {
+		r = lookup_group(group ? group : MNG_IPC_ADMIN_GROUP, &found, &admin_gid);
+		if (r < 0)
+			return r;
+		if (found) {
+			r = peer_groups(fd, &groups, &n);
+			if (r < 0)
+				return r;
+		}
+	}
+	*ret_admin = mng_ipc_admin_match(uc.uid, uc.gid, groups, n, found, admin_gid);
+	if (ret_uid)
+		*ret_uid = uc.uid;
+	free(groups);
+	return 0;
+}
