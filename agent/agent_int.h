@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * agent_int.h - the agent core's own view of struct agent, shared by
+ * agent.c (device table, judging), policy.c (loading, fallback, permanent
+ * rules), monitor.c (udev events) and mnguardd.c (main). Nothing outside
+ * agent/ includes this; the IPC server sees only agent.h.
+ */
+#ifndef MNG_AGENT_INT_H
+#define MNG_AGENT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "agent.h"
+#include "audit.h"
+#include "config.h"
+#include "rules.h"
+
+#define AGENT_DEVICES_MAX 4096 /* same cap as mng_device_enumerate */
+#define AGENT_ERROR_MAX 4096   /* bytes of the kept "why the load failed" text */
+#define AGENT_RULE_FILE "90-mnguardctl.rules"
+#define AGENT_GROUPS_MAX 64 /* groups of the seat user passed to group() conditions */
+
+struct ipc_server;
+struct loop;
+
+/* One table entry: the public part plus what only the core needs. */
+struct dev_entry {
+	struct agent_device pub;
+	bool manual; /* target set by agent_device_set_target, kept until reload or removal */
+	bool seen;   /* found by the rescan in progress */
+};
+
+struct agent {
+	struct mng_config cfg;
+	struct mng_audit *audit;
+	struct ipc_server *ipc; /* NULL until main sets it up */
+	struct loop *loop;
+
+	struct mng_ruleset *rules; /* never NULL once agent_new returned */
+	bool fallback;
+	time_t loaded;
+	char error[AGENT_ERROR_MAX]; /* "" when the last load succeeded */
+
+	struct dev_entry **devs; /* sorted by id (ids only grow) */
+	size_t n_devs, cap_devs;
+	uint32_t next_id;
+
+	/* the user at seat0 (logind), refreshed before each round of decisions */
+	char seat_user[64];
+	char seat_groups[AGENT_GROUPS_MAX][64];
+	const char *seat_group_ptrs[AGENT_GROUPS_MAX];
+	size_t n_seat_groups;
+
+	pid_t pid;
+	time_t started;
+	bool audit_failed; /* an append failed since start (STATUS says so) */
+};
+
+/* ---- agent.c ---- */
+
+/*
+ * agent_new - set up the core: config copied, audit writer borrowed (it
+ * must stay open while the agent lives), policy loaded from rules_dir or,
+ * when that fails, the built-in fallback policy (logged at LOG_CRIT and
+ * audited). No device is touched yet. Returns 0 or -errno.
+ */
+int agent_new(const struct mng_config *cfg, struct mng_audit *audit, struct agent **ret);
+void agent_free(struct agent **a);
+
+/*
+ * agent_rescan - enumerate every present USB device and reconcile the table
+ * with it: new devices are judged and enforced, devices whose identity
+ * changed are treated as removed and new, gone ones are dropped, and every
+ * present device is judged again and its decision re-applied. rejudge_manual
+ * drops temporary overrides (policy reload). why goes into the audit record.
+ * Returns 0 or -errno (enumeration failed; the table is kept as it was).
+ */
+int agent_rescan(struct agent *a, const char *why, bool rejudge_manual);
+
+/* agent_device_added - a USB device (usb_device) appeared or changed at syspath. */
+void agent_device_added(struct agent *a, const char *syspath, bool change);
+
+/* agent_device_removed - the USB device at syspath is gone. */
+void agent_device_removed(struct agent *a, const char *syspath);
+
+/* agent_block_added - a block device appeared: make it read-only when its USB device is "ro". */
+void agent_block_added(struct agent *a, const char *syspath, const char *devnode);
+
+/*
+ * agent_thunderbolt_added - deauthorize the Thunderbolt device at syspath
+ * (an add event: always audited), or every one present when syspath is
+ * NULL (audited when something was changed or failed).
+ */
+void agent_thunderbolt_added(struct agent *a, const char *syspath);
+
+/*
+ * agent_root_hubs_lock - authorized_default=0 and interface_authorized_default=0
+ * on every root hub (/sys/bus/usb/devices/usb*). report: audit each hub;
+ * otherwise only failures are audited.
+ */
+void agent_root_hubs_lock(struct agent *a, bool report);
+
+/* agent_status_line - one line for sd_notify STATUS=. */
+void agent_status_line(const struct agent *a, char *buf, size_t size);
+
+/* ---- policy.c ---- */
+
+/*
+ * policy_load - load cfg.rules_dir into a new ruleset. On success *ret owns
+ * it; on failure err holds the diagnostics joined with "\n" (capped) and
+ * -EINVAL or another -errno is returned.
+ */
+int policy_load(const struct agent *a, struct mng_ruleset **ret, char *err, size_t errlen);
+
+/* policy_fallback - the built-in policy: hub interfaces, HID keyboards and mice only. */
+int policy_fallback(struct mng_ruleset **ret);
+
+/*
+ * policy_append_rule - append one rule line (with a comment naming who and
+ * when) to <rules_dir>/90-mnguardctl.rules: the file is rewritten to a
+ * temporary file, fsync'd and renamed over the old one (mode 0644). The new
+ * content is parsed before it is put in place. Returns 0 or -errno with a
+ * reason in err.
+ */
+int policy_append_rule(const struct agent *a, const char *rule, const char *who, char *err,
+		       size_t errlen);
+
+#endif

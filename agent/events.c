@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * events.c - audit record + journald entry + watch event for every decision
+ * (see events.h).
+ *
+ * MUST: every decision the agent enforces goes through events_report, and
+ *       nothing else writes the audit log (lib/audit.c is the writer).
+ * MUST: device-supplied strings (serial, name) are quoted and escaped in
+ *       every text this file builds, and made valid UTF-8 in JSON.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <systemd/sd-journal.h>
+
+#include "agent_int.h"
+#include "audit.h"
+#include "events.h"
+#include "ipc.h"
+#include "ipc_server.h"
+
+#define SUMMARY_MAX 1200
+
+struct evdef {
+	const char *name;
+	const char *message_id; /* fixed per event type, for journalctl MESSAGE_ID= */
+};
+
+static const struct evdef evdefs[EV_COUNT] = {
+    [EV_AGENT_START] = {"agent.start", "8eaf8481f4624838bc6490552578feb8"},
+    [EV_AGENT_STOP] = {"agent.stop", "c8c2d00221684e9f825e7842d4927afb"},
+    [EV_AGENT_RESCAN] = {"agent.rescan", "4d648bbd760a4ae78a44be3b7004bb7d"},
+    [EV_AGENT_ERROR] = {"agent.error", "1c5b3cac22b842c1aa3c977034852107"},
+    [EV_POLICY_LOAD] = {"policy.load", "da1771ffccb64e7297fbd03f574b0aad"},
+    [EV_POLICY_ERROR] = {"policy.error", "d92ad98d785b4fac962693836b3145af"},
+    [EV_POLICY_FALLBACK] = {"policy.fallback", "60fc35b77636400a82b650749fd7de46"},
+    [EV_DEVICE_ALLOW] = {"device.allow", "0a0ccdfa2e1c43b694446566253615ab"},
+    [EV_DEVICE_BLOCK] = {"device.block", "33b24e909cbc4cc4bf015bc48be3d178"},
+    [EV_DEVICE_REJECT] = {"device.reject", "5869bef30ded4d45b13e1ead23594a42"},
+    [EV_DEVICE_REMOVE] = {"device.remove", "8334a6c7bedb4e5c9f2810f8545521af"},
+    [EV_DEVICE_RO] = {"device.ro", "7dcb3560b3d74286860c6350a55f2756"},
+    [EV_HUB_LOCK] = {"hub.lock", "82d506e0640942ed9c769d575424fb5b"},
+    [EV_THUNDERBOLT_BLOCK] = {"thunderbolt.block", "e5656782d2d54e379dbca52a22535b5e"},
+};
+
+const char *events_name(enum ev_type t)
+{
+	return (unsigned)t < EV_COUNT ? evdefs[t].name : "agent.error";
+}
+
+const char *events_target_name(enum mng_target t)
+{
+	switch (t) {
+	case MNG_TARGET_ALLOW:
+		return "allow";
+	case MNG_TARGET_REJECT:
+		return "reject";
+	default:
+		return "block";
+	}
+}
+
+/* Append s quoted, '"' and '\' escaped, bytes outside printable ASCII as \xHH. */
+static size_t put_quoted(char *buf, size_t size, size_t o, const char *s)
+{
+	const unsigned char *p;
+
+	if (o + 1 < size)
+		buf[o++] = '"';
+	for (p = (const unsigned char *)s; *p && o + 5 < size; p++) {
+		if (*p == '"' || *p == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)*p;
+		} else if (*p < 0x20 || *p >= 0x7f) {
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", *p);
+		} else {
+			buf[o++] = (char)*p;
+		}
+	}
+	if (o + 1 < size)
+		buf[o++] = '"';
+	buf[o < size ? o : size - 1] = '\0';
+	return o < size ? o : size - 1;
+}
+
+void events_device_summary(const struct agent_device *d, char *buf, size_t size)
+{
+	const struct mng_device *v = &d->dev;
+	size_t o;
+
+	if (size == 0)
+		return;
+	o = (size_t)snprintf(buf, size, "id %04x:%04x serial ", v->vendor, v->product);
+	if (o >= size)
+		return;
+	o = put_quoted(buf, size, o, v->serial);
+	if (o + 7 < size)
+		o += (size_t)snprintf(buf + o, size - o, " name ");
+	o = put_quoted(buf, size, o, v->name);
+	if (o < size)
+		snprintf(buf + o, size - o, " port %s hash %s", v->port,
+			 v->hash[0] ? v->hash : "-");
+}
+
+static int add(struct json_object *o, const char *k, struct json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_object_add(o, k, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static struct json_object *str(const char *s)
+{
+	return mng_ipc_json_string(s, MNG_DEV_STR_MAX * 4);
+}
+
+struct json_object *events_device_json(const struct agent_device *d)
+{
+	const struct mng_device *v = &d->dev;
+	struct json_object *o = json_object_new_object(), *ifs, *al;
+	char hex[16];
+	size_t i;
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	ifs = json_object_new_array();
+	al = json_object_new_array();
+	r |= add(o, "id", json_object_new_int64(d->id));
+	/* the protocol names devices without the /sys prefix */
+	r |= add(o, "syspath", str(strncmp(v->syspath, "/sys/", 5) ? v->syspath : v->syspath + 4));
+	r |= add(o, "port", str(v->port));
+	snprintf(hex, sizeof(hex), "%04x", v->vendor);
+	r |= add(o, "vendor", json_object_new_string(hex));
+	snprintf(hex, sizeof(hex), "%04x", v->product);
+	r |= add(o, "product", json_object_new_string(hex));
+	r |= add(o, "name", str(v->name));
+	r |= add(o, "serial", str(v->serial));
+	r |= add(o, "hash", str(v->hash));
+	r |= add(o, "parent_hash", str(v->parent_hash));
+	r |= add(o, "connect_type", str(v->connect_type));
+	for (i = 0; ifs && al && i < v->n_ifaces && i < MNG_DEV_IFACE_MAX; i++) {
+		snprintf(hex, sizeof(hex), "%02x:%02x:%02x", v->ifaces[i].cls, v->ifaces[i].subcls,
+			 v->ifaces[i].proto);
+		r |= json_object_array_add(ifs, json_object_new_string(hex));
+		r |= json_object_array_add(al, json_object_new_boolean(d->iface_allowed[i]));
+	}
+	r |= add(o, "interfaces", ifs);
+	r |= add(o, "target", json_object_new_string(events_target_name(d->target)));
+	r |= add(o, "read_only", json_object_new_boolean(d->read_only));
+	r |= add(o, "ifaces_allowed", al);
+	r |= add(o, "rule", str(d->rule));
+	if (d->ticket[0])
+		r |= add(o, "ticket", str(d->ticket));
+	if (r) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void broadcast(struct agent *a, const struct event *ev, time_t now)
+{
+	struct json_object *f;
+	char *text = NULL;
+	size_t len = 0;
+
+	if (!a->ipc)
+		return;
+	f = ev->dev ? events_device_json(ev->dev) : json_object_new_object();
+	if (!f)
+		return;
+	if (!ev->dev && ev->object)
+		(void)add(f, "object", str(ev->object));
+	if (ev->decision)
+		(void)add(f, "decision", str(ev->decision));
+	if (ev->detail)
+		(void)add(f, "detail", mng_ipc_json_string(ev->detail, 4096));
+	if (ev->rules >= 0) {
+		(void)add(f, "rules", json_object_new_int64(ev->rules));
+		(void)add(f, "source", str(a->cfg.rules_dir));
+		(void)add(f, "fallback", json_object_new_boolean(a->fallback));
+	}
+	if (mng_ipc_event_format(events_name(ev->type), now, f, &text, &len) == 0)
+		ipc_server_broadcast(a->ipc, text);
+	free(text);
+	json_object_put(f);
+}
+
+static void journal(struct agent *a, const struct event *ev, const char *object, uint64_t seq)
+{
+	const struct agent_device *d = ev->dev;
+	char vid[8] = "", pid[8] = "", id[16] = "", msg[SUMMARY_MAX + 600];
+	size_t o;
+
+	if (d) {
+		snprintf(vid, sizeof(vid), "%04x", d->dev.vendor);
+		snprintf(pid, sizeof(pid), "%04x", d->dev.product);
+		snprintf(id, sizeof(id), "%" PRIu32, d->id);
+	}
+	o = (size_t)snprintf(msg, sizeof(msg), "%s: %s", events_name(ev->type), object);
+	if (ev->decision && o < sizeof(msg))
+		o += (size_t)snprintf(msg + o, sizeof(msg) - o, " -> %s", ev->decision);
+	if (d && d->rule[0] && o < sizeof(msg))
+		o += (size_t)snprintf(msg + o, sizeof(msg) - o, " (rule %s)", d->rule);
+	if (ev->detail && o < sizeof(msg))
+		(void)snprintf(msg + o, sizeof(msg) - o, ": %s", ev->detail);
+	(void)a;
+	sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", ev->priority, "MESSAGE_ID=%s",
+			evdefs[ev->type].message_id, "MNGUARD_EVENT=%s", events_name(ev->type),
+			"MNGUARD_DEVICE_ID=%s", id, "MNGUARD_VENDOR=%s", vid, "MNGUARD_PRODUCT=%s",
+			pid, "MNGUARD_SERIAL=%s", d ? d->dev.serial : "", "MNGUARD_RULE=%s",
+			d ? d->rule : "", "MNGUARD_TICKET=%s", d ? d->ticket : "",
+			"MNGUARD_SUBJECT=%s", ev->subject ? ev->subject : "",
+			"MNGUARD_AUDIT_SEQ=%" PRIu64, seq, NULL);
+}
+
+void events_report(struct agent *a, const struct event *ev)
+{
+	char object[SUMMARY_MAX], rule[400];
+	struct mng_audit_rec rec = {0};
+	const struct agent_device *d = ev->dev;
+	uint64_t seq = 0;
+	time_t now = time(NULL);
+	int r = -EBADF;
+
+	if (d)
+		events_device_summary(d, object, sizeof(object));
+	else
+		snprintf(object, sizeof(object), "%s", ev->object ? ev->object : "");
+	rec.event = events_name(ev->type);
+	rec.subject = ev->subject;
+	rec.object = object[0] ? object : NULL;
+	rec.decision = ev->decision;
+	if (d && d->rule[0]) {
+		snprintf(rule, sizeof(rule), "%s", d->rule);
+		rec.rule = rule;
+	}
+	rec.ticket = d && d->ticket[0] ? d->ticket : NULL;
+	rec.detail = ev->detail;
+	if (a->audit)
+		r = mng_audit_append(a->audit, &rec);
+	if (r < 0) {
+		a->audit_failed = true;
+		sd_journal_send("MESSAGE=audit log append failed for %s: %s", rec.event,
+				strerror(-r), "PRIORITY=%d", LOG_CRIT, "MESSAGE_ID=%s",
+				evdefs[EV_AGENT_ERROR].message_id, "MNGUARD_EVENT=audit.error",
+				NULL);
+	} else if (a->audit) {
+		seq = mng_audit_seq(a->audit);
+	}
+	journal(a, ev, object, seq);
+	broadcast(a, ev, now);
+}

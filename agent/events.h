@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * events.h - the one place where mnguardd reports what it decided or did:
+ * an audit record, a journald entry with structured fields and a MESSAGE_ID
+ * per event type, and an event message to every `mnguardctl watch`.
+ */
+#ifndef MNG_AGENT_EVENTS_H
+#define MNG_AGENT_EVENTS_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "agent.h"
+
+struct agent;
+
+enum ev_type {
+	EV_AGENT_START,
+	EV_AGENT_STOP,
+	EV_AGENT_RESCAN,
+	EV_AGENT_ERROR,
+	EV_POLICY_LOAD,
+	EV_POLICY_ERROR,
+	EV_POLICY_FALLBACK,
+	EV_DEVICE_ALLOW,
+	EV_DEVICE_BLOCK,
+	EV_DEVICE_REJECT,
+	EV_DEVICE_REMOVE,
+	EV_DEVICE_RO,
+	EV_HUB_LOCK,
+	EV_THUNDERBOLT_BLOCK,
+	EV_COUNT,
+};
+
+struct event {
+	enum ev_type type;
+	int priority;			/* syslog priority for journald */
+	const char *subject;		/* who: "uid 0 (root)", the seat user, or NULL */
+	const struct agent_device *dev; /* the device decided on, or NULL */
+	const char *object;		/* what, when there is no dev */
+	const char *decision;		/* allow, block, reject, ro, ok, error, ... */
+	const char *detail;		/* free text or NULL */
+	long rules;			/* policy events: rules in force, -1 = none */
+};
+
+/* events_name - "device.allow", ... */
+const char *events_name(enum ev_type t);
+
+/*
+ * events_report - append the audit record, send the journald entry and
+ * broadcast the watch event. An audit failure is logged at LOG_CRIT and
+ * remembered in a->audit_failed; the decision itself stands (mnguardd(8)).
+ */
+void events_report(struct agent *a, const struct event *ev);
+
+/*
+ * events_device_summary - "id 0781:5567 serial \"...\" name \"...\" port
+ * 1-4.1.1 hash ..." (device strings quoted and escaped) into buf.
+ */
+void events_device_summary(const struct agent_device *d, char *buf, size_t size);
+
+/*
+ * events_device_json - the protocol's device entry for d (mnguard IPC
+ * protocol, list-devices). New reference owned by the caller, NULL when
+ * memory ran out.
+ */
+struct json_object *events_device_json(const struct agent_device *d);
+
+/* events_target_name - "allow", "block" or "reject". */
+const char *events_target_name(enum mng_target t);
+
+#endif

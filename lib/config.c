@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * config.c - mnguard.conf parser (see config.h).
+ *
+ * The buffer is split into lines here, and each line is checked (length,
+ * NUL, UTF-8, section headers, separator) before libinih sees it. libinih
+ * then parses that one line on its own, so it never carries state from one
+ * line to the next (no continuation lines, no sections) and every problem
+ * is tied to the line it is on.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "file.h"
+
+enum key {
+	KEY_RULES_DIR,
+	KEY_AUDIT_LOG,
+	KEY_SOCKET,
+	KEY_STATE_DIR,
+	KEY_HELPDESK,
+	KEY_COUNT,
+};
+
+struct keydef {
+	const char *name;
+	size_t offset;
+	size_t max; /* bytes */
+	bool path;
+};
+
+static const struct keydef keys[KEY_COUNT] = {
+    [KEY_RULES_DIR] = {"rules_dir", offsetof(struct mng_config, rules_dir), MNG_CONFIG_VALUE_MAX,
+		       true},
+    [KEY_AUDIT_LOG] = {"audit_log", offsetof(struct mng_config, audit_log), MNG_CONFIG_VALUE_MAX,
+		       true},
+    [KEY_SOCKET] = {"socket", offsetof(struct mng_config, socket), MNG_CONFIG_SOCKET_MAX, true},
+    [KEY_STATE_DIR] = {"state_dir", offsetof(struct mng_config, state_dir), MNG_CONFIG_VALUE_MAX,
+		       true},
+    [KEY_HELPDESK] = {"helpdesk_contact", offsetof(struct mng_config, helpdesk_contact),
+		      MNG_CONFIG_VALUE_MAX, false},
+};
+
+/* State of one parse; lives on the caller's stack. */
+struct parse {
+	struct mng_config cfg;
+	const char *file;
+	struct mng_diags *diags;
+	unsigned lineno;
+	unsigned set_on[KEY_COUNT]; /* line a key was set on, 0 = not yet */
+	int errors;
+	/* the line handed to libinih */
+	const char *line;
+	size_t len;
+	bool fed, too_long, handled;
+};
+
+void mng_config_defaults(struct mng_config *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	snprintf(ret->rules_dir, sizeof(ret->rules_dir), "%s", "/etc/mnguard/rules.d");
+	snprintf(ret->audit_log, sizeof(ret->audit_log), "%s", "/var/log/mnguard/audit.log");
+	snprintf(ret->socket, sizeof(ret->socket), "%s", "/run/mnguard/mnguardd.sock");
+	snprintf(ret->state_dir, sizeof(ret->state_dir), "%s", "/var/lib/mnguard");
+}
+
+static void MNG_PRINTF(2, 3) error(struct parse *p, const char *fmt, ...)
+{
+	char msg[MNG_DIAG_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p->errors++;
+	mng_diags_add(p->diags, p->file, p->lineno, 0, "%s", msg);
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* 1-based column of the first invalid UTF-8 byte, 0 if all valid. */
+static size_t bad_utf8_col(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t l = utf8_len((const unsigned char *)s + i, n - i);
+
+		if (!l)
+			return i + 1;
+		i += l;
+	}
+	return 0;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+static void set_value(struct parse *p, enum key k, const char *value)
+{
+	const struct keydef *d = &keys[k];
+	size_t len = strlen(value);
+
+	if (p->set_on[k]) {
+		error(p, "duplicate key '%s' (first set on line %u)", d->name, p->set_on[k]);
+		return;
+	}
+	p->set_on[k] = p->lineno;
+	if (has_control(value)) {
+		error(p, "%s: control character in value", d->name);
+		return;
+	}
+	if (len > d->max) {
+		error(p, "%s: value longer than %zu bytes", d->name, d->max);
+		return;
+	}
+	if (d->path) {
+		if (len == 0) {
+			error(p, "%s: empty value (an absolute path is needed)", d->name);
+			return;
+		}
+		if (value[0] != '/') {
+			error(p, "%s: not an absolute path", d->name);
+			return;
+		}
+	}
+	memcpy((char *)&p->cfg + d->offset, value, len + 1);
+}
+
+/* libinih calls this for the one key = value pair of the line it was given. */
+static int on_pair(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+	char shown[40];
+	size_t k;
+
+	p->handled = true;
+	for (k = 0; k < KEY_COUNT; k++) {
+		if (!strcmp(name, keys[k].name)) {
+			set_value(p, (enum key)k, value);
+			return 1;
+		}
+	}
+	/* the name is valid UTF-8 without controls (checked before): show it cut */
+	snprintf(shown, sizeof(shown), "%s", name);
+	if (strlen(name) >= sizeof(shown)) {
+		size_t cut = sizeof(shown) - 4;
+
+		while (cut > 0 && ((unsigned char)shown[cut] & 0xc0) == 0x80)
+			cut--;
+		memcpy(shown + cut, "...", 4);
+	}
+	error(p, "unknown key '%s'", shown);
+	return 1;
+}
+
+/* fgets-like reader that hands libinih exactly one line, then end of input. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+
+	if (p->fed || num < 3)
+		return NULL;
+	p->fed = true;
+	if (p->len + 2 > (size_t)num) {
+		p->too_long = true;
+		str[0] = '\n';
+		str[1] = '\0';
+		return str;
+	}
+	memcpy(str, p->line, p->len);
+	str[p->len] = '\n';
+	str[p->len + 1] = '\0';
+	return str;
+}
+
+static void parse_line(struct parse *p, const char *line, size_t len)
+{
+	const char *s = line, *eq, *colon;
+	size_t col, i;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (p->lineno == 1 && len >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) {
+		s += 3; /* a byte order mark is allowed at the very start */
+		len -= 3;
+	}
+	if (len > MNG_CONFIG_LINE_MAX) {
+		error(p, "line longer than %u bytes", MNG_CONFIG_LINE_MAX);
+		return;
+	}
+	if (memchr(s, '\0', len)) {
+		error(p, "NUL byte in line");
+		return;
+	}
+	col = bad_utf8_col(s, len);
+	if (col) {
+		error(p, "invalid UTF-8 at byte %zu", col);
+		return;
+	}
+	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t'); i++)
+		;
+	if (i == len || s[i] == '#' || s[i] == ';')
+		return; /* blank or comment */
+	if (len - i >= 3 && !memcmp(s + i, "\xef\xbb\xbf", 3)) {
+		error(p, "byte order mark inside the file");
+		return;
+	}
+	if (s[i] == '[') {
+		error(p, "sections are not used in this file");
+		return;
+	}
+	for (; i < len; i++) {
+		if (s[i] != '\t' && ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)) {
+			error(p, "control character in line");
+			return;
+		}
+	}
+	eq = memchr(s, '=', len);
+	colon = memchr(s, ':', len);
+	if (!eq || (colon && colon < eq)) {
+		error(p, "expected 'key = value'");
+		return;
+	}
+
+	p->line = s;
+	p->len = len;
+	p->fed = p->too_long = p->handled = false;
+	if (ini_parse_stream(read_line, p, on_pair, p) != 0 && !p->handled) {
+		error(p, "expected 'key = value'");
+		return;
+	}
+	if (p->too_long)
+		error(p, "line too long for the parser");
+	else if (!p->handled)
+		error(p, "expected 'key = value'");
+}
+
+int mng_config_parse(const char *buf, size_t len, const char *filename, struct mng_config *ret,
+		     struct mng_diags *diags)
+{
+	struct parse *p;
+	size_t off = 0;
+	int r;
+
+	if ((!buf && len) || !ret)
+		return -EINVAL;
+	if (len > MNG_CONFIG_FILE_MAX) {
+		mng_diags_add(diags, filename ? filename : "(config)", 0, 0,
+			      "file larger than %u bytes", MNG_CONFIG_FILE_MAX);
+		return -EFBIG;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	mng_config_defaults(&p->cfg);
+	p->file = filename ? filename : "(config)";
+	p->diags = diags;
+	while (off < len) {
+		const char *nl = memchr(buf + off, '\n', len - off);
+		size_t l = nl ? (size_t)(nl - (buf + off)) : len - off;
+
+		p->lineno++;
+		parse_line(p, buf + off, l);
+		off += l + (nl ? 1 : 0);
+	}
+	r = p->errors ? -EINVAL : 0;
+	if (r == 0)
+		*ret = p->cfg;
+	free(p);
+	return r;
+}
+
+int mng_config_load(const char *path, unsigned flags, struct mng_config *ret,
+		    struct mng_diags *diags)
+{
+	const char *why = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!path || !ret)
+		return -EINVAL;
+	r = mng_file_read(path, MNG_CONFIG_FILE_MAX, flags, &buf, &len, &why);
+	if (r < 0) {
+		mng_diags_add(diags, path, 0, 0, "%s (%s)", why ? why : "cannot read",
+			      strerror(-r));
+		return r;
+	}
+	r = mng_config_parse(buf, len, path, ret, diags);
+	free(buf);
+	return r;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config.h - mnguardd's configuration file, /etc/mnguard/mnguard.conf
+ * (mnguard.conf(5)).
+ *
+ * The file holds "key = value" lines, comments and blank lines, nothing
+ * else: no sections, no continuation lines, no quoting. Each known key may
+ * appear once. The parser reports every problem as "file:line: message"
+ * and a configuration with any problem is not used at all.
+ *
+ * MUST: an unknown key, a duplicate key, a bad value, a NUL byte, invalid
+ *       UTF-8 or an over-long line is an error; nothing is guessed and no
+ *       value is silently cut short.
+ * MUST: every path value is absolute; the socket path fits sun_path.
+ * MUST: the parser is pure (buffer in, struct and diagnostics out) and
+ *       bounded: MNG_CONFIG_FILE_MAX bytes, MNG_CONFIG_LINE_MAX bytes a line.
+ */
+#ifndef MNG_CONFIG_H
+#define MNG_CONFIG_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+#define MNG_CONFIG_PATH "/etc/mnguard/mnguard.conf"
+#define MNG_CONFIG_FILE_MAX (64u * 1024) /* bytes in a configuration file */
+#define MNG_CONFIG_LINE_MAX 196		 /* bytes a line, newline excluded (libinih's buffer) */
+#define MNG_CONFIG_VALUE_MAX 192	 /* bytes of one value */
+#define MNG_CONFIG_SOCKET_MAX 107	 /* bytes of the socket path (sun_path minus its NUL) */
+
+struct mng_config {
+	char rules_dir[MNG_CONFIG_VALUE_MAX + 1];	 /* default /etc/mnguard/rules.d */
+	char audit_log[MNG_CONFIG_VALUE_MAX + 1];	 /* default /var/log/mnguard/audit.log */
+	char socket[MNG_CONFIG_VALUE_MAX + 1];		 /* default /run/mnguard/mnguardd.sock */
+	char state_dir[MNG_CONFIG_VALUE_MAX + 1];	 /* default /var/lib/mnguard */
+	char helpdesk_contact[MNG_CONFIG_VALUE_MAX + 1]; /* free text, "" when unset */
+};
+
+/* mng_config_defaults - fill *ret with the built-in defaults. */
+void mng_config_defaults(struct mng_config *ret);
+
+/*
+ * mng_config_parse - parse a configuration held in buf (len bytes, any
+ * bytes, need not be NUL-terminated) on top of the defaults. filename is
+ * used in diagnostics only. Every problem is added to diags (may be NULL)
+ * as filename:line: message and parsing goes on, so all are reported.
+ * Returns 0 and fills *ret, or -EINVAL when there was any problem (*ret is
+ * then untouched), -EFBIG when len exceeds MNG_CONFIG_FILE_MAX, -ENOMEM.
+ */
+int mng_config_parse(const char *buf, size_t len, const char *filename, struct mng_config *ret,
+		     struct mng_diags *diags);
+
+/*
+ * mng_config_load - read path with file.h's checks (flags: MNG_FILE_TRUSTED
+ * for the real configuration: root-owned, not group/other-writable, no
+ * symlink) and parse it as mng_config_parse does. A file that cannot be
+ * read gives one diagnostic naming the reason. Returns 0 and fills *ret,
+ * or a negative errno (-EINVAL for a parse problem).
+ */
+int mng_config_load(const char *path, unsigned flags, struct mng_config *ret,
+		    struct mng_diags *diags);
+
+#endif
