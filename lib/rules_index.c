@@ -98,31 +98,40 @@ static uint64_t id_key(const struct idval *v)
 
 /* ---- building ---- */
 
-struct entry {
-	uint64_t key;
-	uint32_t rule, slot;
-};
+static bool grow_array(void **v, size_t *cap, size_t need, size_t size)
+{
+	size_t ncap;
+	void *nv;
+
+	if (need <= *cap)
+		return true;
+	ncap = *cap ? *cap : 1024;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > SIZE_MAX / size)
+		return false;
+	nv = rules_mem_realloc(*v, *cap * size, ncap * size);
+	if (!nv)
+		return false;
+	*v = nv;
+	*cap = ncap;
+	return true;
+}
 
 struct builder {
-	struct entry *v;
-	size_t n, cap;
+	struct rules_index *x;
 	bool oom;
 };
 
 static void emit(struct builder *b, uint64_t key, uint32_t rule)
 {
-	if (b->n == b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 1024;
-		struct entry *nv = realloc(b->v, ncap * sizeof(*nv));
+	struct rules_index *x = b->x;
 
-		if (!nv) {
-			b->oom = true;
-			return;
-		}
-		b->v = nv;
-		b->cap = ncap;
+	if (!grow_array((void **)&x->ent, &x->cap_ent, x->n_ent + 1, sizeof(*x->ent))) {
+		b->oom = true;
+		return;
 	}
-	b->v[b->n++] = (struct entry){.key = key, .rule = rule};
+	x->ent[x->n_ent++] = (struct rules_entry){.key = key, .rule = rule};
 }
 
 enum use { USE_NONE, USE_ONE, USE_EACH };
@@ -241,90 +250,116 @@ static bool rule_keys(struct builder *b, const struct mng_rule *r, uint32_t i, b
 	       keys_str(b, r, A_CONN_TYPE, i);
 }
 
-static uint32_t slot_of(uint64_t key, uint32_t mask)
+static uint32_t slot_of(uint64_t key, size_t n_slots)
 {
-	return (uint32_t)mix(key) & mask;
+	return (uint32_t)(mix(key) & (n_slots - 1));
 }
 
-int rules_index_build(const struct mng_ruleset *rs, size_t n, struct rules_index *ret)
+static bool push(uint32_t **v, size_t *n, size_t *cap, uint32_t i)
 {
-	struct rules_index x = {0};
-	struct builder b = {0};
-	size_t i, cap, n_resid = 0, n_pairs = 0, total;
-	uint32_t *fill = NULL;
+	if (!grow_array((void **)v, cap, *n + 1, sizeof(**v)))
+		return false;
+	(*v)[(*n)++] = i;
+	return true;
+}
 
-	if (n > UINT32_MAX)
+int rules_index_add(struct rules_index *x, const struct mng_rule *r, size_t i)
+{
+	struct builder b = {.x = x};
+	struct rules_index_mark m;
+	bool pair, ok = true;
+
+	if (i > UINT32_MAX)
 		return -ENOMEM;
-	x.resid = malloc((n ? n : 1) * sizeof(*x.resid));
-	x.pairs = malloc((n ? n : 1) * sizeof(*x.pairs));
-	if (!x.resid || !x.pairs)
-		goto oom;
-	for (i = 0; i < n; i++) {
-		const struct mng_rule *r = &rs->rules[i];
-		bool pair;
-
-		if (r->target == MNG_TARGET_MATCH || r->target == MNG_TARGET_DEVICE)
-			continue; /* never decides, never evaluated */
-		if (!rule_keys(&b, r, (uint32_t)i, &pair))
-			x.resid[n_resid++] = (uint32_t)i;
-		else if (pair)
-			x.pairs[n_pairs++] = (uint32_t)i;
-		if (b.oom)
-			goto oom;
+	if (r->target == MNG_TARGET_MATCH || r->target == MNG_TARGET_DEVICE)
+		return 0; /* never decides, never evaluated */
+	rules_index_mark(x, &m);
+	if (!rule_keys(&b, r, (uint32_t)i, &pair))
+		ok = push(&x->resid, &x->n_resid, &x->cap_resid, (uint32_t)i);
+	else if (pair)
+		ok = push(&x->pairs, &x->n_pairs, &x->cap_pairs, (uint32_t)i);
+	if (b.oom || !ok) {
+		rules_index_undo(x, &m);
+		return -ENOMEM;
 	}
-	x.n_resid = (uint32_t)n_resid;
-	x.n_pairs = (uint32_t)n_pairs;
+	return 0;
+}
 
-	for (cap = 16; cap < 2 * b.n; cap *= 2)
-		if (cap > UINT32_MAX / 2)
-			goto oom;
-	x.slots = calloc(cap, sizeof(*x.slots));
-	x.post = malloc((b.n ? b.n : 1) * sizeof(*x.post));
-	fill = calloc(cap, sizeof(*fill));
-	if (!x.slots || !x.post || !fill)
-		goto oom;
-	x.mask = (uint32_t)(cap - 1);
-	for (i = 0; i < b.n; i++) {
-		uint32_t s = slot_of(b.v[i].key, x.mask);
+void rules_index_mark(const struct rules_index *x, struct rules_index_mark *m)
+{
+	m->n_ent = x->n_ent;
+	m->n_resid = x->n_resid;
+	m->n_pairs = x->n_pairs;
+}
 
-		while (x.slots[s].key && x.slots[s].key != b.v[i].key)
-			s = (s + 1) & x.mask;
-		x.slots[s].key = b.v[i].key;
-		x.slots[s].count++;
-		b.v[i].slot = s;
+void rules_index_undo(struct rules_index *x, const struct rules_index_mark *m)
+{
+	x->n_ent = m->n_ent;
+	x->n_resid = m->n_resid;
+	x->n_pairs = m->n_pairs;
+}
+
+int rules_index_commit(struct rules_index *x)
+{
+	struct rules_slot *slots;
+	uint32_t *post, *fill;
+	size_t n_slots, i, total;
+
+	for (n_slots = 16; n_slots < 2 * x->n_ent; n_slots *= 2)
+		if (n_slots > UINT32_MAX / 2)
+			return -ENOMEM;
+	slots = rules_mem_alloc(n_slots * sizeof(*slots));
+	post = rules_mem_alloc((x->n_ent ? x->n_ent : 1) * sizeof(*post));
+	fill = rules_mem_alloc(n_slots * sizeof(*fill));
+	if (!slots || !post || !fill) {
+		rules_mem_free(slots, n_slots * sizeof(*slots));
+		rules_mem_free(post, (x->n_ent ? x->n_ent : 1) * sizeof(*post));
+		rules_mem_free(fill, n_slots * sizeof(*fill));
+		return -ENOMEM;
 	}
-	for (i = 0, total = 0; i < cap; i++) {
-		x.slots[i].start = (uint32_t)total;
-		total += x.slots[i].count;
+	for (i = 0; i < x->n_ent; i++) {
+		struct rules_entry *e = &x->ent[i];
+		uint32_t s = slot_of(e->key, n_slots);
+
+		while (slots[s].key && slots[s].key != e->key)
+			s = (s + 1) & (uint32_t)(n_slots - 1);
+		slots[s].key = e->key;
+		slots[s].count++;
+		e->slot = s;
+	}
+	for (i = 0, total = 0; i < n_slots; i++) {
+		slots[i].start = (uint32_t)total;
+		total += slots[i].count;
 	}
 	/* entries come in rule order, so every list is ascending; a repeat of a rule is dropped */
-	for (i = 0; i < b.n; i++) {
-		struct rules_slot *sl = &x.slots[b.v[i].slot];
-		uint32_t *list = x.post + sl->start;
+	for (i = 0; i < x->n_ent; i++) {
+		const struct rules_entry *e = &x->ent[i];
+		uint32_t *list = post + slots[e->slot].start;
 
-		if (fill[b.v[i].slot] && list[fill[b.v[i].slot] - 1] == b.v[i].rule)
+		if (fill[e->slot] && list[fill[e->slot] - 1] == e->rule)
 			continue;
-		list[fill[b.v[i].slot]++] = b.v[i].rule;
+		list[fill[e->slot]++] = e->rule;
 	}
-	for (i = 0; i < cap; i++)
-		x.slots[i].count = fill[i];
-	free(fill);
-	free(b.v);
-	*ret = x;
+	for (i = 0; i < n_slots; i++)
+		slots[i].count = fill[i];
+	rules_mem_free(fill, n_slots * sizeof(*fill));
+	rules_mem_free(x->slots, x->n_slots * sizeof(*x->slots));
+	rules_mem_free(x->post, (x->n_post ? x->n_post : 1) * sizeof(*x->post));
+	x->slots = slots;
+	x->n_slots = n_slots;
+	x->post = post;
+	x->n_post = x->n_ent;
 	return 0;
-oom:
-	free(fill);
-	free(b.v);
-	rules_index_free(&x);
-	return -ENOMEM;
 }
 
 void rules_index_free(struct rules_index *x)
 {
-	free(x->slots);
-	free(x->post);
-	free(x->resid);
-	free(x->pairs);
+	rules_mem_free(x->ent, x->cap_ent * sizeof(*x->ent));
+	rules_mem_free(x->resid, x->cap_resid * sizeof(*x->resid));
+	rules_mem_free(x->pairs, x->cap_pairs * sizeof(*x->pairs));
+	rules_mem_free(x->slots, x->n_slots * sizeof(*x->slots));
+	if (x->post)
+		rules_mem_free(x->post, (x->n_post ? x->n_post : 1) * sizeof(*x->post));
 	memset(x, 0, sizeof(*x));
 }
 
@@ -336,7 +371,8 @@ static const struct rules_slot *lookup(const struct rules_index *x, uint64_t key
 
 	if (!x->slots)
 		return NULL;
-	for (s = slot_of(key, x->mask); x->slots[s].key; s = (s + 1) & x->mask)
+	for (s = slot_of(key, x->n_slots); x->slots[s].key;
+	     s = (s + 1) & (uint32_t)(x->n_slots - 1))
 		if (x->slots[s].key == key)
 			return x->slots[s].count ? &x->slots[s] : NULL;
 	return NULL;
@@ -385,7 +421,7 @@ void rules_walk_begin(struct rules_walk *w, const struct rules_index *x, const s
 	w->n = 0;
 	w->started = false;
 	w->last = 0;
-	if (!x->slots && !x->n_resid)
+	if (!x->slots)
 		return;
 	add_list(w, x->resid, x->n_resid);
 	for (i = 0; i < MNG_ARRAY_SIZE(str_attrs); i++)

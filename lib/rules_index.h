@@ -18,6 +18,8 @@
  * MUST: candidates come in strictly ascending rule order, each once, so the
  *       first match in file order and the per-rule judge state are exactly
  *       those of a linear scan (rules_judge_linear()).
+ * MUST: the table is rebuilt only when a whole parse succeeded
+ *       (rules_index_commit), so it always covers exactly rules [0, n).
  * MUST: walking allocates nothing and is bounded by the device's capped
  *       interface list and the ruleset's size.
  */
@@ -51,12 +53,27 @@ struct rules_walk {
 	bool started;
 };
 
+/* the lengths of the appended parts, to undo a failed parse */
+struct rules_index_mark {
+	size_t n_ent, n_resid, n_pairs;
+};
+
 /*
- * rules_index_build - build the index of rules [0, n) of rs into *ret
- * (which the caller then owns; free with rules_index_free()). Returns 0 or
- * -ENOMEM (*ret untouched).
+ * rules_index_add - list rule r, which is rule number i of the ruleset and
+ * comes after every rule added before, under its keys. The lookup table is
+ * not updated until rules_index_commit(). Returns 0 or -ENOMEM.
  */
-int rules_index_build(const struct mng_ruleset *rs, size_t n, struct rules_index *ret);
+int rules_index_add(struct rules_index *x, const struct mng_rule *r, size_t i);
+
+/* rules_index_mark / rules_index_undo - forget the rules added after the mark. */
+void rules_index_mark(const struct rules_index *x, struct rules_index_mark *m);
+void rules_index_undo(struct rules_index *x, const struct rules_index_mark *m);
+
+/*
+ * rules_index_commit - rebuild the lookup table from every rule added.
+ * Returns 0, or -ENOMEM with the previous table still in place.
+ */
+int rules_index_commit(struct rules_index *x);
 
 /* rules_index_free - release what x holds and zero it; accepts an empty index. */
 void rules_index_free(struct rules_index *x);

@@ -115,19 +115,55 @@ struct mng_rule {
 };
 
 /* Bump allocator with rollback, owned by the ruleset. */
-struct arena_chunk;
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t size, used;
+	max_align_t data[];
+};
 struct arena {
 	struct arena_chunk *head;
+	size_t hint; /* size of the next chunk, from rules_arena_reserve() */
 };
 struct arena_mark {
 	struct arena_chunk *head;
 	size_t used;
 };
 
-void *rules_arena_alloc(struct arena *a, size_t size);
+void *rules_arena_alloc_slow(struct arena *a, size_t size, size_t align);
+/* Room for size more bytes in one chunk, allocated when next needed. */
+void rules_arena_reserve(struct arena *a, size_t size);
 void rules_arena_mark(const struct arena *a, struct arena_mark *m);
 void rules_arena_rollback(struct arena *a, const struct arena_mark *m);
 void rules_arena_free(struct arena *a);
+
+/* size bytes aligned to align (a power of two, at most 16); NULL when out of memory */
+static inline void *rules_arena_alloc(struct arena *a, size_t size, size_t align)
+{
+	struct arena_chunk *c = a->head;
+
+	if (c) {
+		size_t at = (c->used + align - 1) & ~(align - 1);
+
+		if (at <= c->size && c->size - at >= size) {
+			c->used = at + size;
+			return (char *)c->data + at;
+		}
+	}
+	return rules_arena_alloc_slow(a, size, align);
+}
+
+/* memory for structures (8-byte aligned) and for strings (unaligned) */
+#define ARENA_NEW(a, size) rules_arena_alloc((a), (size), 8)
+#define ARENA_STR(a, size) rules_arena_alloc((a), (size), 1)
+
+/*
+ * Zeroed memory for large arrays: blocks of RULES_MEM_BIG bytes or more are
+ * mapped on huge pages (rules.c). The size must be passed back on free.
+ */
+#define RULES_MEM_BIG (2u * 1024 * 1024)
+void *rules_mem_alloc(size_t size);
+void *rules_mem_realloc(void *p, size_t old, size_t size);
+void rules_mem_free(void *p, size_t size);
 
 /* one slot of the index's hash table: the posting list of one key */
 struct rules_slot {
@@ -135,15 +171,26 @@ struct rules_slot {
 	uint32_t start, count;
 };
 
+/* one key of one rule */
+struct rules_entry {
+	uint64_t key;
+	uint32_t rule, slot;
+};
+
 /* the candidate index (rules_index.c); all zero when empty */
 struct rules_index {
-	struct rules_slot *slots;
-	uint32_t mask;	 /* slots - 1; slots is a power of two (or 0) */
-	uint32_t *post;	 /* posting lists, each ascending */
+	/* what the rules contribute, appended rule by rule as they are parsed */
+	struct rules_entry *ent; /* every (key, rule), in rule order */
+	size_t n_ent, cap_ent;
 	uint32_t *resid; /* rules listed under no key, ascending */
-	uint32_t n_resid;
+	size_t n_resid, cap_resid;
 	uint32_t *pairs; /* rules listed under an interface-class pair, ascending */
-	uint32_t n_pairs;
+	size_t n_pairs, cap_pairs;
+	/* the lookup table built from ent by rules_index_commit() */
+	struct rules_slot *slots;
+	size_t n_slots; /* a power of two, or 0 */
+	uint32_t *post; /* posting lists, each ascending */
+	size_t n_post;
 };
 
 struct mng_ruleset {

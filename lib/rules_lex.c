@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "rules_lex.h"
 
@@ -36,15 +39,6 @@ bool rl_oom(struct pctx *c, const struct cur *k)
 	return rl_fail(c, k, k->p, "out of memory");
 }
 
-size_t rl_blanks(struct cur *k)
-{
-	const char *s = k->p;
-
-	while (k->p < k->end && (*k->p == ' ' || *k->p == '\t'))
-		k->p++;
-	return (size_t)(k->p - s);
-}
-
 bool rl_kw(struct cur *k, const char *w)
 {
 	const char *p = k->p;
@@ -60,20 +54,28 @@ bool rl_kw(struct cur *k, const char *w)
 	return true;
 }
 
-bool rl_at_blank(const struct cur *k)
-{
-	return k->p < k->end && (*k->p == ' ' || *k->p == '\t');
-}
+/* letters, digits, '-' and '_' */
+const bool rl_word_chars[256] = {
+    ['-'] = true, ['_'] = true, ['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true,
+    ['4'] = true, ['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true,
+    ['a'] = true, ['b'] = true, ['c'] = true, ['d'] = true, ['e'] = true, ['f'] = true,
+    ['g'] = true, ['h'] = true, ['i'] = true, ['j'] = true, ['k'] = true, ['l'] = true,
+    ['m'] = true, ['n'] = true, ['o'] = true, ['p'] = true, ['q'] = true, ['r'] = true,
+    ['s'] = true, ['t'] = true, ['u'] = true, ['v'] = true, ['w'] = true, ['x'] = true,
+    ['y'] = true, ['z'] = true, ['A'] = true, ['B'] = true, ['C'] = true, ['D'] = true,
+    ['E'] = true, ['F'] = true, ['G'] = true, ['H'] = true, ['I'] = true, ['J'] = true,
+    ['K'] = true, ['L'] = true, ['M'] = true, ['N'] = true, ['O'] = true, ['P'] = true,
+    ['Q'] = true, ['R'] = true, ['S'] = true, ['T'] = true, ['U'] = true, ['V'] = true,
+    ['W'] = true, ['X'] = true, ['Y'] = true, ['Z'] = true,
+};
 
-bool rl_word_char(const struct cur *k)
+size_t rl_word_len(const struct cur *k)
 {
-	char ch;
+	const char *p = k->p;
 
-	if (k->p >= k->end)
-		return false;
-	ch = *k->p;
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-	       ch == '-' || ch == '_';
+	while (p < k->end && rl_word_chars[(unsigned char)*p])
+		p++;
+	return (size_t)(p - k->p);
 }
 
 int rl_hexval(char ch)
@@ -108,6 +110,17 @@ bool rl_scratch_push(struct scratch *s, const void *v, size_t size)
 
 /* ---- values ---- */
 
+/* nonzero when one of the 8 bytes of w is b (exact as a test, not as a position) */
+static inline uint64_t has_byte(uint64_t w, unsigned char b)
+{
+	uint64_t y = w ^ (0x0101010101010101ull * b);
+
+	return (y - 0x0101010101010101ull) & ~y & 0x8080808080808080ull;
+}
+
+/* bytes that end the fast scan of a string: the closing quote, an escape, a CR */
+static const bool str_special[256] = {['"'] = true, ['\\'] = true, ['\r'] = true};
+
 /*
  * A quoted string. USBGuard's grammar admits \xHH, \" and \\ plus escapes its
  * unescaper then rejects; the accepted set is exactly \" \\ \xHH. Any byte but
@@ -121,6 +134,47 @@ int rl_parse_string(struct pctx *c, struct cur *k, struct strval *ret)
 
 	if (k->p >= k->end || *k->p != '"')
 		return 0;
+	/* the common case: no escape and no CR before the closing quote, one copy */
+	p = start + 1;
+#ifdef __SSE2__
+	while (k->end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+							_mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+					   _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+
+		if (_mm_movemask_epi8(hit))
+			break;
+		p += 16;
+	}
+#endif
+	while (k->end - p >= 8) {
+		uint64_t w;
+
+		memcpy(&w, p, 8);
+		if (has_byte(w, '"') | has_byte(w, '\\') | has_byte(w, '\r'))
+			break;
+		p += 8;
+	}
+	for (; p < k->end && !str_special[(unsigned char)*p]; p++)
+		;
+	if (p < k->end && *p == '"') {
+		n = (size_t)(p - start - 1);
+		if (n > MNG_RULES_STRING_MAX)
+			return rl_fail(c, k, start, "string longer than %u bytes",
+				       MNG_RULES_STRING_MAX),
+			       -1;
+		out = ARENA_STR(&c->rs->arena, n + 1);
+		if (!out)
+			return rl_oom(c, k), -1;
+		memcpy(out, start + 1, n);
+		out[n] = '\0';
+		ret->s = out;
+		ret->len = (uint32_t)n;
+		k->p = p + 1;
+		return 1;
+	}
+	n = 0;
 	for (p = start + 1;; p++) {
 		if (p >= k->end)
 			return rl_fail(c, k, start, "unterminated string"), -1;
@@ -151,7 +205,7 @@ int rl_parse_string(struct pctx *c, struct cur *k, struct strval *ret)
 				       MNG_RULES_STRING_MAX),
 			       -1;
 	}
-	out = rules_arena_alloc(&c->rs->arena, n + 1);
+	out = ARENA_STR(&c->rs->arena, n + 1);
 	if (!out)
 		return rl_oom(c, k), -1;
 	ret->s = out;

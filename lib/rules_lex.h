@@ -47,13 +47,35 @@ bool rl_fail(struct pctx *c, const struct cur *k, const char *at, const char *fm
 /* Record "out of memory" and mark the parse as failed for lack of memory. */
 bool rl_oom(struct pctx *c, const struct cur *k);
 
-size_t rl_blanks(struct cur *k);	  /* skip spaces and tabs, return count */
 bool rl_kw(struct cur *k, const char *w); /* consume w if the text starts with it */
-bool rl_at_blank(const struct cur *k);	  /* next byte is a space or tab */
-bool rl_word_char(const struct cur *k);	  /* next byte continues a word */
+size_t rl_word_len(const struct cur *k);  /* length of the word (letters, digits, - _) at k->p */
 int rl_hexval(char ch);			  /* 0..15, or -1 */
 bool rl_hexn(const char *p, const char *end, int n, unsigned *ret);  /* n hex digits */
 bool rl_scratch_push(struct scratch *s, const void *v, size_t size); /* false: no memory */
+
+/* skip spaces and tabs, return how many */
+static inline size_t rl_blanks(struct cur *k)
+{
+	const char *s = k->p;
+
+	while (k->p < k->end && (*k->p == ' ' || *k->p == '\t'))
+		k->p++;
+	return (size_t)(k->p - s);
+}
+
+extern const bool rl_word_chars[256]; /* letters, digits, '-' and '_' */
+
+/* the next byte continues a word */
+static inline bool rl_word_char(const struct cur *k)
+{
+	return k->p < k->end && rl_word_chars[(unsigned char)*k->p];
+}
+
+/* the next byte is a space or a tab */
+static inline bool rl_at_blank(const struct cur *k)
+{
+	return k->p < k->end && (*k->p == ' ' || *k->p == '\t');
+}
 
 /*
  * Scanners: 1 = a token was consumed into *ret, 0 = no such token here

@@ -35,7 +35,7 @@ static bool build_query(struct pctx *c, struct cur *k, const char *at, struct co
 
 	if (c->depth >= QUERY_DEPTH_MAX)
 		return rl_fail(c, k, at, "allowed-matches() cannot be nested");
-	q = rules_arena_alloc(&c->rs->arena, sizeof(*q));
+	q = ARENA_NEW(&c->rs->arena, sizeof(*q));
 	text = malloc(cd->param.len + 7);
 	if (!q || !text) {
 		free(text);
@@ -224,7 +224,7 @@ static int parse_cond(struct pctx *c, struct cur *k, struct cond *cd)
 			return rl_fail(c, k, start, "empty condition argument"), -1;
 		/* keep the raw argument: the formatter prints it back as written */
 		{
-			char *copy = rules_arena_alloc(&c->rs->arena, cd->param.len + 1);
+			char *copy = ARENA_STR(&c->rs->arena, cd->param.len + 1);
 
 			if (!copy)
 				return rl_oom(c, k), -1;
@@ -273,6 +273,17 @@ static const char *const op_words[] = {
 static const uint8_t op_codes[] = {
     OP_ALL_OF, OP_ONE_OF, OP_NONE_OF, OP_EQUALS_ORDERED, OP_EQUALS, OP_MATCH_ALL,
 };
+static const uint8_t op_lens[] = {6, 6, 7, 14, 6, 9};
+
+/* length of the run of lowercase letters and '-' at k->p (what an operator is made of) */
+static size_t op_word_len(const struct cur *k)
+{
+	const char *p = k->p;
+
+	while (p < k->end && ((*p >= 'a' && *p <= 'z') || *p == '-'))
+		p++;
+	return (size_t)(p - k->p);
+}
 
 /*
  * A single value, or [operator] { v1 v2 ... }. The values go to a new arena
@@ -291,14 +302,21 @@ static bool parse_values(struct pctx *c, struct cur *k, enum val_type t, const c
 	int r;
 
 	*op_written = false;
-	for (i = 0; k->p < k->end && *k->p >= 'a' && *k->p <= 'z' && i < MNG_ARRAY_SIZE(op_words);
-	     i++) {
-		struct cur t2 = *k;
+	if (k->p < k->end && *k->p >= 'a' && *k->p <= 'z') {
+		/* an operator is a whole word followed by blanks and '{' */
+		size_t wl = op_word_len(k);
 
-		if (rl_kw(&t2, op_words[i]) && rl_blanks(&t2) && t2.p < t2.end && *t2.p == '{') {
-			*k = t2;
-			op = op_codes[i];
-			*op_written = true;
+		for (i = 0; i < MNG_ARRAY_SIZE(op_words); i++) {
+			struct cur t2 = *k;
+
+			if (wl != op_lens[i] || memcmp(k->p, op_words[i], wl))
+				continue;
+			t2.p += wl;
+			if (rl_blanks(&t2) && t2.p < t2.end && *t2.p == '{') {
+				*k = t2;
+				op = op_codes[i];
+				*op_written = true;
+			}
 			break;
 		}
 	}
@@ -339,11 +357,29 @@ static bool parse_values(struct pctx *c, struct cur *k, enum val_type t, const c
 			return false;
 		if (r == 0)
 			return rl_fail(c, k, p0, "expected %s", what);
-		if (!rl_scratch_push(s, v, vs))
+		a->v = ARENA_NEW(&c->rs->arena, vs);
+		if (!a->v)
 			return rl_oom(c, k);
-		n = 1;
+		switch (t) { /* fixed sizes: copied inline */
+		case VT_STR:
+			memcpy(a->v, v, sizeof(struct strval));
+			break;
+		case VT_ID:
+			memcpy(a->v, v, sizeof(struct idval));
+			break;
+		case VT_IFACE:
+			memcpy(a->v, v, sizeof(struct ifval));
+			break;
+		case VT_COND:
+			memcpy(a->v, v, sizeof(struct cond));
+			break;
+		}
+		a->n = 1;
+		a->op = op;
+		a->present = true;
+		return true;
 	}
-	a->v = rules_arena_alloc(&c->rs->arena, n * vs);
+	a->v = ARENA_NEW(&c->rs->arena, n * vs);
 	if (!a->v)
 		return rl_oom(c, k);
 	memcpy(a->v, s->v, n * vs);
@@ -362,7 +398,7 @@ static bool merge_label(struct pctx *c, struct cur *k, struct attr *old, const s
 
 	if ((size_t)old->n + add->n > MNG_RULES_VALUES_MAX)
 		return rl_fail(c, k, k->p, "too many label values (max %u)", MNG_RULES_VALUES_MAX);
-	v = rules_arena_alloc(&c->rs->arena, ((size_t)old->n + add->n) * vs);
+	v = ARENA_NEW(&c->rs->arena, ((size_t)old->n + add->n) * vs);
 	if (!v)
 		return rl_oom(c, k);
 	memcpy(v, old->v, old->n * vs);
@@ -398,6 +434,81 @@ static const struct {
     {"expires", -1, X_EXPIRES, VT_STR, "a quoted time"},
     {"ticket", -1, X_TICKET, VT_STR, "a quoted string"},
 };
+
+/*
+ * The keyword at k->p as a whole word (not followed by another letter,
+ * digit, '-' or '_'): its attr_table index (the numbers below), or -1.
+ */
+static int find_attr(const struct cur *k, size_t *ret_len)
+{
+	const char *w = k->p;
+	size_t room = (size_t)(k->end - w), n = 0;
+	int i = -1;
+
+#define IS(lit, idx)                                                                               \
+	do {                                                                                       \
+		if (room >= sizeof(lit) - 1 && !memcmp(w, lit, sizeof(lit) - 1)) {                 \
+			n = sizeof(lit) - 1;                                                       \
+			i = idx;                                                                   \
+		}                                                                                  \
+	} while (0)
+	if (room < 2)
+		return -1;
+	switch (w[0]) {
+	case 'i':
+		if (w[1] == 'd')
+			IS("id", 0);
+		else
+			IS("if", 8);
+		break;
+	case 'n':
+		IS("name", 1);
+		break;
+	case 'h':
+		IS("hash", 2);
+		break;
+	case 'p':
+		IS("parent-hash", 3);
+		break;
+	case 's':
+		IS("serial", 4);
+		break;
+	case 'v':
+		IS("via-port", 5);
+		break;
+	case 'w':
+		IS("with-interface", 6);
+		if (i < 0)
+			IS("with-connect-type", 7);
+		break;
+	case 'l':
+		IS("label", 9);
+		break;
+	case 'm':
+		IS("mode", 10);
+		break;
+	case 'a':
+		IS("allow-interface", 11);
+		break;
+	case 'e':
+		IS("expires", 12);
+		break;
+	case 't':
+		IS("ticket", 13);
+		break;
+	}
+#undef IS
+	if (i < 0)
+		return -1;
+	{
+		struct cur after = {.beg = k->beg, .p = w + n, .end = k->end};
+
+		if (rl_word_char(&after))
+			return -1; /* a keyword glued to more word characters is some other word */
+	}
+	*ret_len = n;
+	return i;
+}
 
 static bool parse_ext(struct pctx *c, struct cur *k, struct mng_rule *r, enum ext x, const char *at)
 {
@@ -490,12 +601,12 @@ static const uint8_t target_codes[] = {MNG_TARGET_ALLOW, MNG_TARGET_BLOCK, MNG_T
 static bool parse_rule(struct pctx *c, struct cur *k, struct mng_rule *r, bool query)
 {
 	const char *save;
-	size_t i;
-	int rc;
+	size_t i, wl;
+	int rc, ai;
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < MNG_ARRAY_SIZE(targets); i++)
-		if (rl_kw(k, targets[i]))
+		if (k->p < k->end && *k->p == targets[i][0] && rl_kw(k, targets[i]))
 			break;
 	if (i == MNG_ARRAY_SIZE(targets))
 		return rl_fail(c, k, k->p,
@@ -511,7 +622,7 @@ static bool parse_rule(struct pctx *c, struct cur *k, struct mng_rule *r, bool q
 		if (rc < 0)
 			return false;
 		if (rc > 0) {
-			struct idval *v = rules_arena_alloc(&c->rs->arena, sizeof(*v));
+			struct idval *v = ARENA_NEW(&c->rs->arena, sizeof(*v));
 
 			if (!v)
 				return rl_oom(c, k);
@@ -530,20 +641,13 @@ static bool parse_rule(struct pctx *c, struct cur *k, struct mng_rule *r, bool q
 		if (!rl_blanks(k))
 			break;
 		at = k->p;
-		for (i = 0; i < MNG_ARRAY_SIZE(attr_table); i++) {
-			struct cur t = *k;
-
-			/* a keyword glued to more word characters is some other word */
-			if (rl_kw(&t, attr_table[i].word) && !rl_word_char(&t)) {
-				*k = t;
-				break;
-			}
-		}
-		if (i == MNG_ARRAY_SIZE(attr_table)) {
+		ai = find_attr(k, &wl);
+		if (ai < 0) {
 			k->p = save;
 			break;
 		}
-		if (!parse_attr(c, k, r, i, at, query))
+		k->p += wl;
+		if (!parse_attr(c, k, r, (size_t)ai, at, query))
 			return false;
 	}
 
@@ -569,17 +673,23 @@ static void report(struct pctx *c, struct mng_diags *diags, unsigned line)
 	c->err = false;
 }
 
-static bool grow(struct mng_ruleset *rs, size_t need)
+/* Room for rule number need - 1; the first growth of a parse reserves for hint rules more. */
+static bool grow(struct mng_ruleset *rs, size_t need, size_t *hint)
 {
 	size_t ncap;
 	struct mng_rule *nr;
 
 	if (need <= rs->cap)
 		return true;
-	ncap = rs->cap ? rs->cap : 256;
-	while (ncap < need)
-		ncap *= 2;
-	nr = realloc(rs->rules, ncap * sizeof(*nr));
+	ncap = rs->cap ? rs->cap * 2 : 64;
+	if (ncap < rs->n + *hint)
+		ncap = rs->n + *hint;
+	*hint = 0;
+	if (ncap < need)
+		ncap = need;
+	if (ncap > MNG_RULES_MAX)
+		ncap = MNG_RULES_MAX > need ? MNG_RULES_MAX : need;
+	nr = rules_mem_realloc(rs->rules, rs->cap * sizeof(*nr), ncap * sizeof(*nr));
 	if (!nr)
 		return false;
 	rs->rules = nr;
@@ -592,8 +702,9 @@ int mng_ruleset_parse(struct mng_ruleset *rs, const char *buf, size_t len, const
 {
 	struct pctx c = {.rs = rs};
 	struct arena_mark mark;
+	struct rules_index_mark imark;
 	const char *p, *end;
-	size_t added = 0, i, errors = 0, fname_len;
+	size_t added = 0, i, errors = 0, fname_len, hint;
 	unsigned line = 0;
 	bool cap_reported = false;
 	char *fname;
@@ -603,8 +714,16 @@ int mng_ruleset_parse(struct mng_ruleset *rs, const char *buf, size_t len, const
 	if (!filename)
 		filename = "-";
 	rules_arena_mark(&rs->arena, &mark);
+	rules_index_mark(&rs->index, &imark);
+	/*
+	 * Size the memory from the input once: rule lines are rarely under 64
+	 * bytes, and the arena holds the strings and value lists, a little more
+	 * than the text they come from.
+	 */
+	hint = len / 64 + 16;
+	rules_arena_reserve(&rs->arena, len + len / 4 + 256);
 	fname_len = strlen(filename);
-	fname = rules_arena_alloc(&rs->arena, fname_len + 1);
+	fname = ARENA_STR(&rs->arena, fname_len + 1);
 	if (!fname)
 		return -ENOMEM;
 	memcpy(fname, filename, fname_len + 1);
@@ -638,7 +757,7 @@ int mng_ruleset_parse(struct mng_ruleset *rs, const char *buf, size_t len, const
 			errors++;
 			continue;
 		}
-		if (!grow(rs, rs->n + added + 1)) {
+		if (!grow(rs, rs->n + added + 1, &hint)) {
 			c.oom = true;
 			break;
 		}
@@ -652,25 +771,21 @@ int mng_ruleset_parse(struct mng_ruleset *rs, const char *buf, size_t len, const
 		}
 		r->file = fname;
 		r->line = line;
+		rules_prefilter(r);
+		if (!errors && rules_index_add(&rs->index, r, rs->n + added) < 0) {
+			c.oom = true;
+			break;
+		}
 		added++;
 	}
 	for (i = 0; i <= QUERY_DEPTH_MAX; i++)
 		free(c.scr[i].v);
+	if (!errors && !c.oom && added && rules_index_commit(&rs->index) < 0)
+		c.oom = true;
 	if (errors || c.oom) {
+		rules_index_undo(&rs->index, &imark);
 		rules_arena_rollback(&rs->arena, &mark);
 		return c.oom ? -ENOMEM : -EINVAL;
-	}
-	for (i = rs->n; i < rs->n + added; i++)
-		rules_prefilter(&rs->rules[i]);
-	if (added) {
-		struct rules_index x;
-
-		if (rules_index_build(rs, rs->n + added, &x) < 0) {
-			rules_arena_rollback(&rs->arena, &mark);
-			return -ENOMEM;
-		}
-		rules_index_free(&rs->index);
-		rs->index = x;
 	}
 	rs->n += added;
 	return added > INT32_MAX ? INT32_MAX : (int)added;
