@@ -330,8 +330,7 @@ static bool enforce(struct agent *a, struct dev_entry *e, struct decision *d, co
 			report = true;
 			prio = LOG_ERR;
 		} else if (d->read_only &&
-			   (r = ro_children(p->dev.syspath, failed, sizeof(failed))) < 0 &&
-			   r != -ENOENT) {
+			   (r = ro_children(p->dev.syspath, failed, sizeof(failed))) < 0) {
 			(void)sysfs_block(p->dev.syspath);
 			snprintf(detail, sizeof(detail),
 				 "read-only mode could not be set on %s (%s): deauthorized",

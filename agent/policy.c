@@ -29,11 +29,15 @@
 /*
  * The policy in force when rules_dir cannot be loaded at start: hubs keep
  * their hub interface, keyboards (03:*:01) and mice (03:*:02) keep those
- * interfaces and nothing else; every other device is blocked.
+ * interfaces and nothing else; every other device is blocked. HID defines
+ * subclasses 00 (no boot interface) and 01 (boot interface) only, and the
+ * rule language has no pattern with a wildcard subclass and a fixed
+ * protocol, so both subclasses are spelled out.
  */
 static const char fallback_text[] =
     "allow with-interface match-all { 09:*:* } allow-interface 09:*:*\n"
-    "allow with-interface one-of { 03:*:01 03:*:02 } allow-interface { 03:*:01 03:*:02 }\n"
+    "allow with-interface one-of { 03:00:01 03:01:01 03:00:02 03:01:02 }"
+    " allow-interface { 03:00:01 03:01:01 03:00:02 03:01:02 }\n"
     "block\n";
 
 int policy_fallback(struct mng_ruleset **ret)

@@ -252,6 +252,7 @@ static int write_ifaces(int dfd, const struct mng_device *dev, const bool *iface
 		(void)close(fd2);
 		return r;
 	}
+	rewinddir(d); /* the dup shares its offset with dfd, which an earlier pass moved */
 	while ((de = readdir(d))) {
 		unsigned cfg, num;
 		char path[MNG_DEV_STR_MAX + 32];

@@ -221,7 +221,7 @@ static char *read_line(char *str, int num, void *stream)
 static void parse_line(struct parse *p, const char *line, size_t len)
 {
 	const char *s = line, *eq, *colon;
-	size_t col, i;
+	size_t col, i, first;
 
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
@@ -244,6 +244,7 @@ static void parse_line(struct parse *p, const char *line, size_t len)
 	}
 	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t'); i++)
 		;
+	first = i;
 	if (i == len || s[i] == '#' || s[i] == ';')
 		return; /* blank or comment */
 	if (len - i >= 3 && !memcmp(s + i, "\xef\xbb\xbf", 3)) {
@@ -262,7 +263,7 @@ static void parse_line(struct parse *p, const char *line, size_t len)
 	}
 	eq = memchr(s, '=', len);
 	colon = memchr(s, ':', len);
-	if (!eq || (colon && colon < eq)) {
+	if (!eq || (colon && colon < eq) || eq == s + first) {
 		error(p, "expected 'key = value'");
 		return;
 	}

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_config.c - mnguard.conf parser: values, every kind of error, bounds. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "diag.h"
+#include "file.h"
+
+static int parse(const char *text, struct mng_config *c, struct mng_diags *d)
+{
+	return mng_config_parse(text, strlen(text), "t.conf", c, d);
+}
+
+/* All diagnostics printed as the agent prints them, one string. */
+static char *printed(const struct mng_diags *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	mng_diags_print(d, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_defaults(void **state)
+{
+	struct mng_config c;
+	struct mng_diags d = {0};
+
+	(void)state;
+	assert_int_equal(mng_config_parse("", 0, "t.conf", &c, &d), 0);
+	assert_string_equal(c.rules_dir, "/etc/mnguard/rules.d");
+	assert_string_equal(c.audit_log, "/var/log/mnguard/audit.log");
+	assert_string_equal(c.socket, "/run/mnguard/mnguardd.sock");
+	assert_string_equal(c.state_dir, "/var/lib/mnguard");
+	assert_string_equal(c.helpdesk_contact, "");
+	assert_int_equal(mng_diags_count(&d), 0);
+}
+
+static void test_full(void **state)
+{
+	struct mng_config c;
+	struct mng_diags d = {0};
+	const char *text = "\xef\xbb\xbf# mnguard.conf\r\n"
+			   "; another comment\n"
+			   "\n"
+			   "rules_dir = /etc/mnguard/rules.d.test\r\n"
+			   "  audit_log=/var/log/a.log\n"
+			   "socket = /run/x.sock ; inline comment\n"
+			   "state_dir =\t/var/lib/x\n"
+			   "helpdesk_contact = 情報政策課 ヘルプデスク 内線1234; #5\n";
+
+	(void)state;
+	assert_int_equal(parse(text, &c, &d), 0);
+	assert_string_equal(c.rules_dir, "/etc/mnguard/rules.d.test");
+	assert_string_equal(c.audit_log, "/var/log/a.log");
+	assert_string_equal(c.socket, "/run/x.sock");
+	assert_string_equal(c.state_dir, "/var/lib/x");
+	/* ';' not preceded by a blank is part of the value */
+	assert_string_equal(c.helpdesk_contact, "情報政策課 ヘルプデスク 内線1234; #5");
+	assert_int_equal(mng_diags_count(&d), 0);
+}
+
+/* Every problem is reported with its line, and the struct is left alone. */
+static void test_all_errors(void **state)
+{
+	struct mng_config c;
+	struct mng_diags d = {0};
+	char *out;
+	const char *text = "rules_dir = relative/path\n" /* 1 */
+			   "colour = blue\n"		 /* 2 */
+			   "socket = /run/a.sock\n"	 /* 3 */
+			   "socket = /run/b.sock\n"	 /* 4 */
+			   "[mnguardd]\n"		 /* 5 */
+			   "just words\n"		 /* 6 */
+			   "audit_log: /var/log/x\n"	 /* 7 */
+			   "state_dir =\n"		 /* 8 */
+			   "helpdesk_contact = a\x01"
+			   "b\n"				 /* 9 */
+			   "audit_log = /var/log/\xff\xfe.log\n" /* 10 */
+			   "= /no/key\n";			 /* 11 */
+
+	(void)state;
+	memset(&c, 0x5a, sizeof(c));
+	assert_int_equal(parse(text, &c, &d), -EINVAL);
+	assert_int_equal((unsigned char)c.rules_dir[0], 0x5a);
+	out = printed(&d);
+	assert_non_null(strstr(out, "t.conf:1: rules_dir: not an absolute path\n"));
+	assert_non_null(strstr(out, "t.conf:2: unknown key 'colour'\n"));
+	assert_non_null(strstr(out, "t.conf:4: duplicate key 'socket' (first set on line 3)\n"));
+	assert_non_null(strstr(out, "t.conf:5: sections are not used in this file\n"));
+	assert_non_null(strstr(out, "t.conf:6: expected 'key = value'\n"));
+	assert_non_null(strstr(out, "t.conf:7: expected 'key = value'\n"));
+	assert_non_null(strstr(out, "t.conf:8: state_dir: empty value"));
+	assert_non_null(strstr(out, "t.conf:9: control character in line\n"));
+	assert_non_null(strstr(out, "t.conf:10: invalid UTF-8 at byte 22\n"));
+	assert_non_null(strstr(out, "t.conf:11: expected 'key = value'\n"));
+	assert_int_equal(mng_diags_count(&d), 10);
+	free(out);
+	mng_diags_clear(&d);
+}
+
+static void test_nul_and_bom(void **state)
+{
+	static const char text[] = "socket = /run/a\0b.sock\n"
+				   "\xef\xbb\xbfstate_dir = /x\n";
+	struct mng_config c;
+	struct mng_diags d = {0};
+	char *out;
+
+	(void)state;
+	assert_int_equal(mng_config_parse(text, sizeof(text) - 1, "t.conf", &c, &d), -EINVAL);
+	out = printed(&d);
+	assert_non_null(strstr(out, "t.conf:1: NUL byte in line\n"));
+	assert_non_null(strstr(out, "t.conf:2: byte order mark inside the file\n"));
+	free(out);
+	mng_diags_clear(&d);
+}
+
+static void test_lengths(void **state)
+{
+	struct mng_config c;
+	struct mng_diags d = {0};
+	char line[600], *out;
+	int n;
+
+	(void)state;
+	/* the socket path must fit sun_path */
+	n = snprintf(line, sizeof(line), "socket = /%0107d\n", 0);
+	assert_true(n > 0);
+	assert_int_equal(parse(line, &c, &d), -EINVAL);
+	out = printed(&d);
+	assert_non_null(strstr(out, "t.conf:1: socket: value longer than 107 bytes\n"));
+	free(out);
+	mng_diags_clear(&d);
+
+	/* 107 bytes is fine */
+	snprintf(line, sizeof(line), "socket = /%0106d\n", 0);
+	assert_int_equal(parse(line, &c, &d), 0);
+	assert_int_equal(strlen(c.socket), 107);
+
+	/* a line over the cap is an error, never a silently cut value */
+	snprintf(line, sizeof(line), "rules_dir = /%0300d\n", 0);
+	assert_int_equal(parse(line, &c, &d), -EINVAL);
+	out = printed(&d);
+	assert_non_null(strstr(out, "t.conf:1: line longer than 196 bytes\n"));
+	free(out);
+	mng_diags_clear(&d);
+
+	/* exactly at the cap: parsed, value checked */
+	memset(line, 0, sizeof(line));
+	n = snprintf(line, sizeof(line), "rules_dir = /");
+	memset(line + n, 'a', MNG_CONFIG_LINE_MAX - (size_t)n);
+	assert_int_equal(parse(line, &c, &d), 0);
+	assert_int_equal(strlen(c.rules_dir), MNG_CONFIG_LINE_MAX - strlen("rules_dir = "));
+}
+
+static void test_huge_inputs(void **state)
+{
+	size_t big = 1u << 20, i;
+	char *buf = malloc(big);
+	struct mng_config c;
+	struct mng_diags d = {0};
+
+	(void)state;
+	assert_non_null(buf);
+	/* a 1 MiB line: the file is over the cap, refused at once */
+	memset(buf, 'x', big);
+	assert_int_equal(mng_config_parse(buf, big, "t.conf", &c, &d), -EFBIG);
+	assert_int_equal(mng_diags_count(&d), 1);
+	mng_diags_clear(&d);
+
+	/* 64 KiB of bad lines: every one counted, the list stays capped */
+	for (i = 0; i + 4 <= MNG_CONFIG_FILE_MAX; i += 4)
+		memcpy(buf + i, "x=1\n", 4);
+	assert_int_equal(mng_config_parse(buf, MNG_CONFIG_FILE_MAX, "t.conf", &c, &d), -EINVAL);
+	assert_int_equal(mng_diags_count(&d), MNG_CONFIG_FILE_MAX / 4);
+	assert_true(d.dropped > 0);
+	mng_diags_clear(&d);
+
+	/* 64 KiB of NUL bytes: one line, one error */
+	memset(buf, 0, MNG_CONFIG_FILE_MAX);
+	assert_int_equal(mng_config_parse(buf, MNG_CONFIG_FILE_MAX, "t.conf", &c, &d), -EINVAL);
+	assert_int_equal(mng_diags_count(&d), 1);
+	mng_diags_clear(&d);
+	free(buf);
+}
+
+static void test_unknown_key_shown_cut(void **state)
+{
+	struct mng_config c;
+	struct mng_diags d = {0};
+	char line[200], *out;
+
+	(void)state;
+	snprintf(line, sizeof(line), "%0150d = 1\n", 7);
+	assert_int_equal(parse(line, &c, &d), -EINVAL);
+	out = printed(&d);
+	assert_non_null(strstr(out, "unknown key '000"));
+	assert_non_null(strstr(out, "...'\n"));
+	assert_true(strlen(out) < 120);
+	free(out);
+	mng_diags_clear(&d);
+}
+
+static void test_load_trusted(void **state)
+{
+	char dir[] = "/tmp/mng-config-XXXXXX", path[300], link[300], *out;
+	const char *text = "socket = /run/t.sock\n";
+	struct mng_config c;
+	struct mng_diags d = {0};
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/mnguard.conf", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	if (geteuid() == 0) {
+		assert_int_equal(mng_config_load(path, MNG_FILE_TRUSTED, &c, &d), 0);
+		assert_string_equal(c.socket, "/run/t.sock");
+	}
+	/* group/other-writable: refused */
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(mng_config_load(path, MNG_FILE_TRUSTED, &c, &d), -EPERM);
+	out = printed(&d);
+	assert_non_null(strstr(out, path));
+	free(out);
+	mng_diags_clear(&d);
+	assert_int_equal(chmod(path, 0644), 0);
+	/* a symlink: refused */
+	snprintf(link, sizeof(link), "%s/link.conf", dir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(mng_config_load(link, MNG_FILE_TRUSTED, &c, &d), -ELOOP);
+	mng_diags_clear(&d);
+	/* missing: an error naming the file */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mng_config_load(path, MNG_FILE_TRUSTED, &c, &d), -ENOENT);
+	assert_int_equal(mng_diags_count(&d), 1);
+	mng_diags_clear(&d);
+	unlink(link);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_all_errors),
+	    cmocka_unit_test(test_nul_and_bom),
+	    cmocka_unit_test(test_lengths),
+	    cmocka_unit_test(test_huge_inputs),
+	    cmocka_unit_test(test_unknown_key_shown_cut),
+	    cmocka_unit_test(test_load_trusted),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
