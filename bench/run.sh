@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # make bench: mnguard's rule parsing and judging against USBGuard's on the
-# same generated rule files, as ratios. See bench/README.md.
+# same generated rule files, as ratios; then bench/plug.sh, plug-to-decision
+# latency and idle memory of mnguardd beside usbguard-daemon. See
+# bench/README.md.
 #
 # Environment: MNG_BUILD (build tree with bench/ and mnguardctl, default
 # build/default), MNG_BENCH_DIR (where the rule files go, default build/bench),
@@ -9,7 +11,8 @@
 # parse and per CLI measurement, the median is shown; default 7).
 #
 # Exit status 0 when everything ran and both sides saw the same rules and the
-# same verdicts, whether or not the targets were met; 1 otherwise.
+# same verdicts, whether or not the targets were met; 1 otherwise. bench/plug.sh
+# reads MNG_BENCH_PLUGS and MNG_AGENT as well.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -158,3 +161,8 @@ printf '  %s  judge >= 10x faster than libusbguard at every size: lowest %.1fx\n
 ok=1; lt "$cr" 10 && ok=0
 printf '  %s  rules check >= 10x faster than usbguard-rule-parser -f at every size: lowest %.1fx\n' \
 	"$(verdict $ok)" "$cr"
+
+# Plug to decision and idle memory: mnguardd beside usbguard-daemon on a
+# umockdev testbed, on the same rule files (bench/plug.sh).
+MNG_BUILD=$B MNG_BENCH_DIR=$D MNG_BENCH_SIZES=$SIZES sh bench/plug.sh ||
+	fail "the plug-to-decision benchmark failed"
