@@ -493,7 +493,8 @@ const char *h_add_usb_silent(struct harness *h, const char *parent, const char *
 {
 	static char syspath[512];
 	char dir[900], link[1024], target[1024], text[256], *hex = NULL;
-	const char *root = umockdev_testbed_get_root_dir(h->tb), *p;
+	gchar *root = umockdev_testbed_get_root_dir(h->tb);
+	const char *p;
 	uint8_t bin[1024];
 	size_t i, n = 0, depth = 0;
 
@@ -534,6 +535,7 @@ const char *h_add_usb_silent(struct harness *h, const char *parent, const char *
 	snprintf(link, sizeof(link), "%s/sys/bus/usb/devices/%s", root, name);
 	snprintf(target, sizeof(target), "../../..%s", syspath + strlen("/sys"));
 	assert_int_equal(symlink(target, link), 0);
+	g_free(root);
 	return syspath;
 }
 
