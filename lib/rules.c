@@ -3,8 +3,8 @@
  * rules.c - ruleset lifetime, its arena, and the rule formatter.
  *
  * Rules live in one array; their strings and value lists live in an arena
- * (a few large chunks), so a ruleset of 100,000 rules costs a handful of
- * allocations and is freed in one sweep.
+ * (a few large chunks, the first sized from the input), so a ruleset of
+ * 100,000 rules costs a handful of allocations and is freed in one sweep.
  *
  * MUST: the formatter writes USBGuard's normalised form, so that its output
  *       parses back to the same rule (checked by the fuzz harness).

@@ -12,6 +12,12 @@
  *   match-all       every device value is matched by some rule value
  * An attribute the rule does not name matches everything.
  *
+ * mng_ruleset_judge() tries only the rules the index (rules_index.c) gives
+ * for the device, in file order; rules_judge_linear() tries every rule and
+ * is the reference the tests hold it to. Both go through try_rule(), so a
+ * rule the index passes over is exactly one whose attributes cannot match:
+ * the linear judge would pass over it too, without touching its state.
+ *
  * MUST: the verdict starts as BLOCK and only a matching allow rule changes
  *       it to ALLOW; every error returns a BLOCK verdict.
  * MUST: judging allocates nothing and reads device strings only up to

@@ -302,19 +302,18 @@ void rules_index_undo(struct rules_index *x, const struct rules_index_mark *m)
 int rules_index_commit(struct rules_index *x)
 {
 	struct rules_slot *slots;
-	uint32_t *post, *fill;
-	size_t n_slots, i, total;
+	uint32_t *post;
+	size_t n_slots, i, total, n_post = x->n_ent ? x->n_ent : 1;
 
-	for (n_slots = 16; n_slots < 2 * x->n_ent; n_slots *= 2)
-		if (n_slots > UINT32_MAX / 2)
+	/* load at most 3/4: short probe runs, a small table */
+	for (n_slots = 16; n_slots * 3 < x->n_ent * 4; n_slots *= 2)
+		if (n_slots > UINT32_MAX / 4)
 			return -ENOMEM;
 	slots = rules_mem_alloc(n_slots * sizeof(*slots));
-	post = rules_mem_alloc((x->n_ent ? x->n_ent : 1) * sizeof(*post));
-	fill = rules_mem_alloc(n_slots * sizeof(*fill));
-	if (!slots || !post || !fill) {
+	post = rules_mem_alloc(n_post * sizeof(*post));
+	if (!slots || !post) {
 		rules_mem_free(slots, n_slots * sizeof(*slots));
-		rules_mem_free(post, (x->n_ent ? x->n_ent : 1) * sizeof(*post));
-		rules_mem_free(fill, n_slots * sizeof(*fill));
+		rules_mem_free(post, n_post * sizeof(*post));
 		return -ENOMEM;
 	}
 	for (i = 0; i < x->n_ent; i++) {
@@ -330,26 +329,32 @@ int rules_index_commit(struct rules_index *x)
 	for (i = 0, total = 0; i < n_slots; i++) {
 		slots[i].start = (uint32_t)total;
 		total += slots[i].count;
+		slots[i].count = 0; /* counts again as the list fills */
 	}
 	/* entries come in rule order, so every list is ascending; a repeat of a rule is dropped */
 	for (i = 0; i < x->n_ent; i++) {
 		const struct rules_entry *e = &x->ent[i];
-		uint32_t *list = post + slots[e->slot].start;
+		struct rules_slot *sl = &slots[e->slot];
+		uint32_t *list = post + sl->start;
 
-		if (fill[e->slot] && list[fill[e->slot] - 1] == e->rule)
+		if (sl->count && list[sl->count - 1] == e->rule)
 			continue;
-		list[fill[e->slot]++] = e->rule;
+		list[sl->count++] = e->rule;
 	}
-	for (i = 0; i < n_slots; i++)
-		slots[i].count = fill[i];
-	rules_mem_free(fill, n_slots * sizeof(*fill));
 	rules_mem_free(x->slots, x->n_slots * sizeof(*x->slots));
-	rules_mem_free(x->post, (x->n_post ? x->n_post : 1) * sizeof(*x->post));
+	rules_mem_free(x->post, x->n_post * sizeof(*x->post));
 	x->slots = slots;
 	x->n_slots = n_slots;
 	x->post = post;
-	x->n_post = x->n_ent;
+	x->n_post = n_post;
 	return 0;
+}
+
+int rules_index_reserve(struct rules_index *x, size_t n_rules)
+{
+	return grow_array((void **)&x->ent, &x->cap_ent, x->n_ent + n_rules, sizeof(*x->ent))
+		   ? 0
+		   : -ENOMEM;
 }
 
 void rules_index_free(struct rules_index *x)
@@ -358,8 +363,7 @@ void rules_index_free(struct rules_index *x)
 	rules_mem_free(x->resid, x->cap_resid * sizeof(*x->resid));
 	rules_mem_free(x->pairs, x->cap_pairs * sizeof(*x->pairs));
 	rules_mem_free(x->slots, x->n_slots * sizeof(*x->slots));
-	if (x->post)
-		rules_mem_free(x->post, (x->n_post ? x->n_post : 1) * sizeof(*x->post));
+	rules_mem_free(x->post, x->n_post * sizeof(*x->post));
 	memset(x, 0, sizeof(*x));
 }
 

@@ -65,6 +65,9 @@ struct rules_index_mark {
  */
 int rules_index_add(struct rules_index *x, const struct mng_rule *r, size_t i);
 
+/* rules_index_reserve - room for the keys of about n_rules more rules. Returns 0 or -ENOMEM. */
+int rules_index_reserve(struct rules_index *x, size_t n_rules);
+
 /* rules_index_mark / rules_index_undo - forget the rules added after the mark. */
 void rules_index_mark(const struct rules_index *x, struct rules_index_mark *m);
 void rules_index_undo(struct rules_index *x, const struct rules_index_mark *m);

@@ -78,15 +78,33 @@ size_t rl_word_len(const struct cur *k)
 	return (size_t)(p - k->p);
 }
 
+/* hex digit values plus one; 0 for every other byte */
+static const uint8_t hex1[256] = {
+    ['0'] = 1,	['1'] = 2,  ['2'] = 3,	['3'] = 4,  ['4'] = 5,	['5'] = 6,  ['6'] = 7,	['7'] = 8,
+    ['8'] = 9,	['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 int rl_hexval(char ch)
 {
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
+	return (int)hex1[(unsigned char)ch] - 1;
+}
+
+/* n (at most 8) hex digits at p, known to be readable; false if one is not a hex digit */
+static inline bool hex_fixed(const char *p, int n, unsigned *ret)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		unsigned h = hex1[(unsigned char)p[i]];
+
+		if (!h)
+			return false;
+		v = v << 4 | (h - 1);
+	}
+	*ret = v;
+	return true;
 }
 
 bool rl_scratch_push(struct scratch *s, const void *v, size_t size)
@@ -142,22 +160,34 @@ int rl_parse_string(struct pctx *c, struct cur *k, struct strval *ret)
 		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
 							_mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
 					   _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+		unsigned m = (unsigned)_mm_movemask_epi8(hit);
 
-		if (_mm_movemask_epi8(hit))
-			break;
+		if (m) {
+			p += __builtin_ctz(m);
+			goto scanned;
+		}
 		p += 16;
 	}
 #endif
 	while (k->end - p >= 8) {
-		uint64_t w;
+		uint64_t w, m;
 
 		memcpy(&w, p, 8);
-		if (has_byte(w, '"') | has_byte(w, '\\') | has_byte(w, '\r'))
+		m = has_byte(w, '"') | has_byte(w, '\\') | has_byte(w, '\r');
+		if (m) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/* the lowest flagged byte is always a true match */
+			p += __builtin_ctzll(m) / 8;
+#endif
 			break;
+		}
 		p += 8;
 	}
 	for (; p < k->end && !str_special[(unsigned char)*p]; p++)
 		;
+#ifdef __SSE2__
+scanned:
+#endif
 	if (p < k->end && *p == '"') {
 		n = (size_t)(p - start - 1);
 		if (n > MNG_RULES_STRING_MAX)
@@ -251,6 +281,15 @@ int rl_parse_id(struct pctx *c, struct cur *k, struct idval *ret)
 	unsigned v = 0, pr = 0;
 	struct idval id = {0};
 
+	/* the common form VVVV:PPPP */
+	if (k->end - p >= 9 && p[4] == ':' && hex_fixed(p, 4, &v) && hex_fixed(p + 5, 4, &pr)) {
+		id.vendor = (uint16_t)v;
+		id.product = (uint16_t)pr;
+		memcpy(id.text, p, 9);
+		*ret = id;
+		k->p = p + 9;
+		return 1;
+	}
 	if (p < k->end && *p == '*') {
 		id.any |= ID_ANY_VENDOR;
 		p++;
@@ -289,6 +328,16 @@ int rl_parse_iface(struct pctx *c, struct cur *k, struct ifval *ret)
 	bool star[3] = {false, false, false};
 	int i;
 
+	/* the common form CC:SS:PP */
+	if (k->end - p >= 8 && p[2] == ':' && p[5] == ':' && hex_fixed(p, 2, &v[0]) &&
+	    hex_fixed(p + 3, 2, &v[1]) && hex_fixed(p + 6, 2, &v[2])) {
+		ret->cls = (uint8_t)v[0];
+		ret->sub = (uint8_t)v[1];
+		ret->proto = (uint8_t)v[2];
+		ret->mask = IF_CLASS | IF_SUBCLASS | IF_PROTO;
+		k->p = p + 8;
+		return 1;
+	}
 	for (i = 0; i < 3; i++) {
 		if (i) {
 			if (p >= k->end || *p != ':')

@@ -302,6 +302,17 @@ static bool parse_values(struct pctx *c, struct cur *k, enum val_type t, const c
 	int r;
 
 	*op_written = false;
+	if (t == VT_STR && k->p < k->end && *k->p == '"') {
+		/* the common case: one string */
+		struct strval *sv = ARENA_NEW(&c->rs->arena, sizeof(*sv));
+
+		if (!sv)
+			return rl_oom(c, k);
+		if (rl_parse_string(c, k, sv) < 0)
+			return false;
+		*a = (struct attr){.op = OP_EQUALS, .present = true, .n = 1, .v = sv};
+		return true;
+	}
 	if (k->p < k->end && *k->p >= 'a' && *k->p <= 'z') {
 		/* an operator is a whole word followed by blanks and '{' */
 		size_t wl = op_word_len(k);
@@ -721,7 +732,13 @@ int mng_ruleset_parse(struct mng_ruleset *rs, const char *buf, size_t len, const
 	 * than the text they come from.
 	 */
 	hint = len / 64 + 16;
+	if (hint > MNG_RULES_MAX)
+		hint = MNG_RULES_MAX;
 	rules_arena_reserve(&rs->arena, len + len / 4 + 256);
+	if (rules_index_reserve(&rs->index, hint) < 0) {
+		rules_arena_rollback(&rs->arena, &mark);
+		return -ENOMEM;
+	}
 	fname_len = strlen(filename);
 	fname = ARENA_STR(&rs->arena, fname_len + 1);
 	if (!fname)
