@@ -3,47 +3,67 @@
  * bench_plug - plug-to-decision latency and idle memory of a USB guard
  * daemon (mnguardd or usbguard-daemon) on a umockdev testbed.
  *
- *   bench_plug -s usbguard -r RULES [-x DAEMON] [-n PLUGS] [-w WARMUP] [-T SECONDS] [-k] [-v]
- *   bench_plug -s mnguard  -r RULES  -x MNGUARDD [...]
+ *   bench_plug -s usbguard|mnguard|floor -r RULES [-x DAEMON] [-n PLUGS] [-w WARMUP]
+ *              [-T START_TIMEOUT_S] [-k] [-v]
  *
- * The daemon runs as root in its own mount namespace whose /sys is an empty
- * tmpfs, with umockdev's preload library redirecting /sys to the testbed, so
- * it can never reach the machine's real devices. It loads RULES, sees one
- * xHCI root hub (bus 2), and is then shown PLUGS + WARMUP USB sticks (a
- * SanDisk Cruzer Blade that no benchmark rule matches: the worst case, every
- * rule is looked at before the implicit block), one at a time, each on a
- * port of its own (2-1, 2-2, ...), each unplugged again before the next.
+ * -x names the daemon (usbguard-daemon by default; required for mnguard),
+ * -n the timed plugs (default 25), -w the untimed warm-up plugs before
+ * them (default 3), -k keeps the work directory, -v prints every plug and
+ * where the daemon's resident memory is. Runs as root.
+ *
+ * The benchmark makes a mount namespace of its own in which /sys is an
+ * empty tmpfs, and runs the daemon there under umockdev's preload library,
+ * which redirects /sys to the testbed: nothing can reach the machine's real
+ * devices. The testbed itself lives on a tmpfs (sysfs is memory-backed);
+ * rules, audit log and state stay on the disk of the work directory. The
+ * daemon loads RULES, sees one xHCI root hub (bus 2) and is then shown one
+ * USB stick after another (a SanDisk Cruzer Blade that no benchmark rule
+ * matches: the worst case, every rule is looked at before the implicit
+ * block), each on a port of its own (2-1, 2-2, ...), each unplugged again
+ * before the next.
  *
  * How a stick reaches each daemon:
- *  - usbguard-daemon (DeviceManagerBackend=umockdev) keeps its own testbed
- *    and watches USBGUARD_UMOCKDEV_DEVICEDIR with inotify (IN_CREATE); for a
- *    new umockdev file there it adds the device to its testbed and sends
- *    itself the "add" uevent. The plug is a link(2) of a finished file into
- *    that directory (a link is one IN_CREATE with the whole content there);
- *    the unplug is its unlink.
- *  - mnguardd runs under the preload with UMOCKDEV_DIR set to a testbed this
- *    program owns (libumockdev, loaded with dlopen), which adds the device
- *    (umockdev_testbed_add_from_string) and sends the "add" uevent
- *    (umockdev_testbed_uevent) itself.
+ *  - usbguard-daemon (DeviceManagerBackend=umockdev) keeps a testbed of its
+ *    own and watches USBGUARD_UMOCKDEV_DEVICEDIR with inotify (IN_CREATE);
+ *    for a new umockdev file there it adds the devices to its testbed
+ *    (umockdev_testbed_add_from_string, which sends an "add" uevent) and
+ *    calls umockdev_testbed_uevent "add" as well. The plug is a link(2) of a
+ *    finished file into that directory (one IN_CREATE, the whole content
+ *    there); the unplug is its unlink. It does not forget a sysfs path it
+ *    has seen, hence the new port for every plug.
+ *  - mnguardd runs with UMOCKDEV_DIR set to a testbed that this program
+ *    owns (libumockdev, loaded with dlopen) and makes the same two calls.
+ *  - floor: this program as a minimal responder (-R), which receives the
+ *    uevent through libudev and writes "0" to authorized, nothing else: the
+ *    testbed's own cost, below which no daemon can go.
  *
- * What is timed, the same way on both sides: a watcher thread holds an
- * inotify watch on the root hub's directory in the testbed. t0 is when it
- * sees the stick's directory created (IN_CREATE), the moment the device
- * appears in sysfs; it then watches that directory, and t1 is the first
- * write or rename of its "authorized" file after which the file holds "0"
- * (the stick is defined with authorized=1, so a decision to block is a
- * change that cannot be missed or confused with the testbed's own write).
- * The latency is t1 - t0. Besides, for usbguard the time from the link
- * (which includes parsing the umockdev file) and for mnguard the time from
- * the uevent call are shown.
+ * What is timed, the same way for all: a watcher thread (real-time
+ * priority when allowed) holds an inotify watch on the root hub's directory
+ * in the testbed. When the stick's directory appears it watches that too.
+ * t0 is the creation of the stick's "port" link, the last entry umockdev
+ * makes before it sends the "add" uevent: the moment the device is complete
+ * in sysfs, when a kernel would announce it. t1 is the first write or
+ * rename of "authorized" after which the file holds "0" (the stick is
+ * defined with authorized=1, so a block is a change that cannot be missed
+ * or confused with the testbed's own writes). The latency is t1 - t0. A
+ * plug whose directory the watcher saw only after the stick was complete
+ * is not a sample (it is counted as "late" and another stick is plugged).
+ * from_plug_ms is the time from the plug (link; add_from_string call) to
+ * t1, testbed work included.
  *
- * Idle memory: VmRSS of the daemon process, once it has loaded the policy
- * and judged the root hub and has then been left alone for a second.
+ * For mnguardd the agent's audit log must show every stick blocked by no
+ * rule ("rule":"implicit").
+ *
+ * Idle memory: VmRSS (and VmHWM, RssAnon, RssFile) of the daemon process
+ * once it has loaded the policy and judged the root hub and has then been
+ * left alone for a second.
  *
  * Output, one line of key=value pairs on stdout:
  *   side= rules= plugs= median_ms= p10_ms= p90_ms= min_ms= max_ms= from_plug_ms=
- *   rss_kib= hwm_kib= startup_ms= late= decision=block
- * Exit status 0 on success, 1 when something failed (diagnostics on stderr).
+ *   uevent_call_ms= rss_kib= hwm_kib= anon_kib= file_kib= startup_ms= late=
+ *   watcher=fifo|normal decision=block
+ * Exit status 0 on success, 1 when something failed (diagnostics and the
+ * daemon's output on stderr), 2 for a bad command line.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -64,6 +84,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -90,7 +111,7 @@ struct opts {
 	bool keep, verbose;
 };
 
-/* libumockdev, loaded at run time (only the mnguard side needs it). */
+/* libumockdev, loaded at run time (for the testbed we own: mnguard and floor sides). */
 struct umd {
 	void *lib;
 	void *(*testbed_new)(void);
@@ -418,6 +439,9 @@ static pid_t spawn_daemon(char *const argv[], char *const env[])
 
 		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 			_exit(127);
+		/* The daemon must not outlive the benchmark, however it ends. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() == 1)
+			_exit(124);
 		for (i = 0; env[i]; i++)
 			if (putenv(env[i]) < 0)
 				_exit(125);
@@ -484,6 +508,46 @@ static void read_rss(pid_t pid, long *ret_rss, long *ret_hwm, long *ret_anon, lo
 	free(text);
 	if (*ret_rss <= 0)
 		die("no VmRSS in %s", path);
+}
+
+/* -v: where the resident memory of pid is, by mapped file ("[anon]" for none). */
+static void print_rss_by_mapping(pid_t pid)
+{
+	struct entry {
+		char name[160];
+		long kib;
+	} top[64];
+	char path[64], *text, *line, *save = NULL, cur[160] = "[anon]";
+	size_t n = 0, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	text = read_all(path, 16u << 20);
+	if (!text)
+		return;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long lo, hi;
+		long kib;
+
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2) {
+			/* a mapping's first line: range perms offset dev inode [name] */
+			if (sscanf(line, "%*x-%*x %*s %*x %*x:%*x %*u %159[^\n]", cur) != 1)
+				snprintf(cur, sizeof(cur), "[anon]");
+		} else if (sscanf(line, "Rss: %ld kB", &kib) == 1) {
+			for (i = 0; i < n && strcmp(top[i].name, cur); i++)
+				;
+			if (i == n && n < sizeof(top) / sizeof(top[0])) {
+				snprintf(top[n].name, sizeof(top[n].name), "%s", cur);
+				top[n++].kib = 0;
+			}
+			if (i < n)
+				top[i].kib += kib;
+		}
+	}
+	free(text);
+	fprintf(stderr, "resident memory by mapping (KiB, 64 and over):\n");
+	for (i = 0; i < n; i++)
+		if (top[i].kib >= 64)
+			fprintf(stderr, "  %6ld  %s\n", top[i].kib, top[i].name);
 }
 
 /* ---- usbguard-daemon ---- */
@@ -1102,6 +1166,8 @@ int main(int argc, char **argv)
 	sleep_ms(1000);
 	check_alive("while idle");
 	read_rss(daemon_pid, &rss, &hwm, &anon, &file);
+	if (o.verbose)
+		print_rss_by_mapping(daemon_pid);
 
 	w.ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (w.ifd < 0)
