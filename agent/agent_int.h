@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * agent_int.h - the agent core's own view of struct agent, shared by
- * agent.c (device table, judging), policy.c (loading, fallback, permanent
- * rules), monitor.c (udev events) and mnguardd.c (main). Nothing outside
+ * agent.c (life cycle, policy, agent.h), devices.c (device table, judging,
+ * enforcing), policy.c (loading, fallback, permanent rules), monitor.c
+ * (udev events) and mnguardd.c (main). Nothing outside
  * agent/ includes this; the IPC server sees only agent.h.
  */
 #ifndef MNG_AGENT_INT_H
@@ -71,6 +72,19 @@ struct agent {
 int agent_new(const struct mng_config *cfg, struct mng_audit *audit, struct agent **ret);
 void agent_free(struct agent **a);
 
+/* ---- devices.c ---- */
+
+/* agent_entry_by_id - the table entry with that id, or NULL. */
+struct dev_entry *agent_entry_by_id(const struct agent *a, uint32_t id);
+
+/*
+ * agent_entry_set_manual - apply an administrator's target to e now (all
+ * interfaces for allow, rule "manual") and keep it until the device goes
+ * or the policy is reloaded. Audited with subject. Returns 0 or -ENOMEM.
+ */
+int agent_entry_set_manual(struct agent *a, struct dev_entry *e, enum mng_target target,
+			   const char *subject);
+
 /*
  * agent_rescan - enumerate every present USB device and reconcile the table
  * with it: new devices are judged and enforced, devices whose identity
@@ -88,7 +102,7 @@ void agent_device_added(struct agent *a, const char *syspath, bool change);
 void agent_device_removed(struct agent *a, const char *syspath);
 
 /* agent_block_added - a block device appeared: make it read-only when its USB device is "ro". */
-void agent_block_added(struct agent *a, const char *syspath, const char *devnode);
+void agent_block_added(struct agent *a, const char *syspath);
 
 /*
  * agent_thunderbolt_added - deauthorize the Thunderbolt device at syspath

@@ -195,7 +195,7 @@ static void broadcast(struct agent *a, const struct event *ev, time_t now)
 	json_object_put(f);
 }
 
-static void journal(struct agent *a, const struct event *ev, const char *object, uint64_t seq)
+static void journal(const struct event *ev, const char *object, uint64_t seq)
 {
 	const struct agent_device *d = ev->dev;
 	char vid[8] = "", pid[8] = "", id[16] = "", msg[SUMMARY_MAX + 600];
@@ -213,7 +213,6 @@ static void journal(struct agent *a, const struct event *ev, const char *object,
 		o += (size_t)snprintf(msg + o, sizeof(msg) - o, " (rule %s)", d->rule);
 	if (ev->detail && o < sizeof(msg))
 		(void)snprintf(msg + o, sizeof(msg) - o, ": %s", ev->detail);
-	(void)a;
 	sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", ev->priority, "MESSAGE_ID=%s",
 			evdefs[ev->type].message_id, "MNGUARD_EVENT=%s", events_name(ev->type),
 			"MNGUARD_DEVICE_ID=%s", id, "MNGUARD_VENDOR=%s", vid, "MNGUARD_PRODUCT=%s",
@@ -257,6 +256,6 @@ void events_report(struct agent *a, const struct event *ev)
 	} else if (a->audit) {
 		seq = mng_audit_seq(a->audit);
 	}
-	journal(a, ev, object, seq);
+	journal(ev, object, seq);
 	broadcast(a, ev, now);
 }

@@ -61,7 +61,7 @@ static void dispatch(struct monitor *m, struct udev_device *d)
 			agent_device_removed(m->a, sp);
 		/* bind, unbind, move, online, offline: nothing to decide */
 	} else if (streq(subsys, "block") && streq(action, "add")) {
-		agent_block_added(m->a, sp, udev_device_get_devnode(d));
+		agent_block_added(m->a, sp);
 	} else if (streq(subsys, "thunderbolt") &&
 		   (streq(action, "add") || streq(action, "change"))) {
 		if (udev_device_get_sysattr_value(d, "authorized"))

@@ -308,6 +308,47 @@ static void test_fallback_at_start(void **state)
 	stop_and_verify(h);
 }
 
+/* Thunderbolt: every device but the host router deauthorized, at start and on plug. */
+static void test_thunderbolt(void **state)
+{
+	struct harness *h = *state;
+	char *dom, *host, *dev, *off, *late;
+
+	h_rules_baseline(h);
+	dom = umockdev_testbed_add_device(h->tb, "thunderbolt", "domain0", NULL, "security", "user",
+					  NULL, "DEVTYPE", "thunderbolt_domain", NULL);
+	host = umockdev_testbed_add_device(h->tb, "thunderbolt", "0-0", dom, "authorized", "1",
+					   NULL, "DEVTYPE", "thunderbolt_device", NULL);
+	dev = umockdev_testbed_add_device(h->tb, "thunderbolt", "0-1", host, "authorized", "1",
+					  "device_name", "Dock", NULL, "DEVTYPE",
+					  "thunderbolt_device", NULL);
+	off = umockdev_testbed_add_device(h->tb, "thunderbolt", "0-3", host, "authorized", "0",
+					  NULL, "DEVTYPE", "thunderbolt_device", NULL);
+	assert_non_null(dom);
+	assert_non_null(host);
+	assert_non_null(dev);
+	assert_non_null(off);
+	h_start(h);
+	ASSERT_ATTR(dev, "authorized", "0");
+	ASSERT_AUDIT(h, "\"event\":\"thunderbolt.block\"", "0-1\"", "deauthorized");
+	assert_string_equal(h_attr(host, "authorized"), "1");
+	assert_string_equal(h_attr(off, "authorized"), "0");
+	assert_int_equal(h_audit_count(h, "\"event\":\"thunderbolt.block\"", NULL, NULL), 1);
+
+	/* plugged in later (umockdev announces it) */
+	late = umockdev_testbed_add_device(h->tb, "thunderbolt", "0-301", dev, "authorized", "1",
+					   NULL, "DEVTYPE", "thunderbolt_device", NULL);
+	assert_non_null(late);
+	ASSERT_ATTR(late, "authorized", "0");
+	ASSERT_AUDIT(h, "\"event\":\"thunderbolt.block\"", "0-301\"", "deauthorized");
+	stop_and_verify(h);
+	g_free(dom);
+	g_free(host);
+	g_free(dev);
+	g_free(off);
+	g_free(late);
+}
+
 /* A broken configuration or an audit log that cannot be opened: no start. */
 static void test_refuses_to_start(void **state)
 {
@@ -357,6 +398,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rescan, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reload_broken_keeps_policy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fallback_at_start, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_thunderbolt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_to_start, setup, teardown),
 	};
 
