@@ -7,7 +7,7 @@
 # Environment: MNG_BUILD (build tree, default build/default), MNG_BENCH_DIR
 # (rule files, default build/bench), MNG_BENCH_SIZES (default
 # "1000 10000 50000"; the first and the last size give the flatness ratio),
-# MNG_BENCH_PLUGS (timed plugs per daemon and size, default 25),
+# MNG_BENCH_PLUGS (timed plugs per daemon and size, default 40),
 # MNG_AGENT (default $MNG_BUILD/mnguardd).
 #
 # Needs root (both daemons do, and so does the private mount namespace the
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 B=${MNG_BUILD:-build/default}
 D=${MNG_BENCH_DIR:-build/bench}
 SIZES=${MNG_BENCH_SIZES:-"1000 10000 50000"}
-P=${MNG_BENCH_PLUGS:-25}
+P=${MNG_BENCH_PLUGS:-40}
 AGENT=${MNG_AGENT:-$B/mnguardd}
 PLUG=$B/bench/bench_plug
 PEER=usbguard-daemon
@@ -76,14 +76,14 @@ trap 'rm -f "$TAB"' EXIT INT TERM
 # authorized=0, no policy at all. It needs a rule file only for the command line.
 f1=$D/rules-1.rules
 "$B/bench/gen_rules" 1 "$f1" || fail "gen_rules 1 failed"
-fl=$("$PLUG" -s floor -r "$f1" -n "$P") || fail "the floor measurement failed"
+fl=$("$PLUG" -s floor -r "$f1" -n "$P" -w 5) || fail "the floor measurement failed"
 
 for n in $SIZES; do
 	f=$D/rules-$n.rules
 	[ -s "$f" ] || "$B/bench/gen_rules" "$n" "$f" || fail "gen_rules $n failed"
-	ug=$("$PLUG" -s usbguard -x "$PEER" -r "$f" -n "$P") || fail "$PEER on $f failed"
+	ug=$("$PLUG" -s usbguard -x "$PEER" -r "$f" -n "$P" -w 5) || fail "$PEER on $f failed"
 	if [ "$have_agent" = 1 ]; then
-		mg=$("$PLUG" -s mnguard -x "$AGENT" -r "$f" -n "$P") || fail "mnguardd on $f failed"
+		mg=$("$PLUG" -s mnguard -x "$AGENT" -r "$f" -n "$P" -w 5) || fail "mnguardd on $f failed"
 	else
 		mg="side=mnguard rules=$n median_ms=- p90_ms=- rss_kib=- decision=block"
 	fi
