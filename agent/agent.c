@@ -209,8 +209,8 @@ int agent_device_set_target(struct agent *a, uint32_t id, enum mng_target target
 	if (!copy)
 		return -ENOMEM;
 	*copy = e->pub.dev;
+	/* parent-hash left out; with-connect-type kept: the formatter always writes it */
 	copy->parent_hash[0] = '\0';
-	copy->connect_type[0] = '\0';
 	r = mng_device_format_rule(copy, events_target_name(target), &rule);
 	free(copy);
 	if (r < 0) {
@@ -240,9 +240,15 @@ void agent_status_line(const struct agent *a, char *buf, size_t size)
 	struct agent_status st;
 
 	agent_get_status(a, &st);
-	snprintf(buf, size, "%s%zu USB devices (%zu allowed, %zu blocked); %s %zu rules from %s%s",
-		 a->fallback ? "FALLBACK POLICY: " : "", st.devices, st.allowed, st.blocked,
-		 a->fallback ? "built-in" : "policy", st.rules,
-		 a->fallback ? "(rules_dir could not be loaded)" : st.rules_source,
-		 a->audit_failed ? "; AUDIT LOG APPEND FAILED" : "");
+	if (a->fallback)
+		snprintf(buf, size,
+			 "FALLBACK POLICY (%s could not be loaded): %zu USB devices (%zu allowed, "
+			 "%zu blocked)%s",
+			 st.rules_source, st.devices, st.allowed, st.blocked,
+			 a->audit_failed ? "; AUDIT LOG APPEND FAILED" : "");
+	else
+		snprintf(buf, size,
+			 "%zu USB devices (%zu allowed, %zu blocked); %zu rules from %s%s",
+			 st.devices, st.allowed, st.blocked, st.rules, st.rules_source,
+			 a->audit_failed ? "; AUDIT LOG APPEND FAILED" : "");
 }

@@ -140,7 +140,7 @@ static void test_status_and_targets(void **state)
 	json_object_put(res);
 
 	/* temporary: the stick now, "manual" in the audit */
-	call(fd, MNG_IPC_OP_ALLOW_DEVICE, device_id(fd, "1-4.1.1"), false, 0);
+	json_object_put(call(fd, MNG_IPC_OP_ALLOW_DEVICE, device_id(fd, "1-4.1.1"), false, 0));
 	assert_true(h_wait_attr(H_STICK, "authorized", "1", T_MS));
 	assert_int_equal(
 	    h_audit_count(h, "\"event\":\"device.allow\"", "port 1-4.1.1 ", "\"rule\":\"manual\""),
@@ -149,7 +149,7 @@ static void test_status_and_targets(void **state)
 			 1);
 
 	/* permanent block: a rule naming the stick, then a reload that applies it */
-	call(fd, MNG_IPC_OP_BLOCK_DEVICE, device_id(fd, "1-4.1.1"), true, 0);
+	json_object_put(call(fd, MNG_IPC_OP_BLOCK_DEVICE, device_id(fd, "1-4.1.1"), true, 0));
 	assert_true(h_wait_attr(H_STICK, "authorized", "0", T_MS));
 	rules = rule_file(h);
 	assert_non_null(strstr(rules, "block id 0781:5567 serial \"4C530001230512345678\""));
@@ -166,19 +166,19 @@ static void test_status_and_targets(void **state)
 			 1);
 
 	/* permanent allow of the phone: decided by the new rule from now on */
-	call(fd, MNG_IPC_OP_ALLOW_DEVICE, device_id(fd, "1-4.1.5"), true, 0);
+	json_object_put(call(fd, MNG_IPC_OP_ALLOW_DEVICE, device_id(fd, "1-4.1.5"), true, 0));
 	assert_true(h_wait_attr(H_PHONE, "authorized", "1", T_MS));
 	assert_int_equal(h_audit_count(h, "\"event\":\"device.allow\"", "port 1-4.1.5 ",
 				       "90-mnguardctl.rules:4\""),
 			 1);
 
 	/* reject: the kernel is asked to remove the camera */
-	call(fd, MNG_IPC_OP_REJECT_DEVICE, device_id(fd, "1-8"), false, 0);
+	json_object_put(call(fd, MNG_IPC_OP_REJECT_DEVICE, device_id(fd, "1-8"), false, 0));
 	assert_true(h_wait_attr(H_CAMERA, "remove", "1", T_MS));
 	assert_int_equal(h_audit_count(h, "\"event\":\"device.reject\"", "port 1-8 ", NULL), 1);
 
 	/* no such device */
-	call(fd, MNG_IPC_OP_ALLOW_DEVICE, 99999, false, ENOENT);
+	json_object_put(call(fd, MNG_IPC_OP_ALLOW_DEVICE, 99999, false, ENOENT));
 	/* a reload keeps the rule file's decisions */
 	res = call(fd, MNG_IPC_OP_POLICY_RELOAD, 0, false, 0);
 	json_object_put(res);
@@ -208,7 +208,7 @@ static void test_watch_events(void **state)
 	/* never wait for an event forever */
 	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
 	assert_int_equal(mng_ipc_connect(h->sock, &ctl), 0);
-	call(ctl, MNG_IPC_OP_ALLOW_DEVICE, device_id(ctl, "1-4.1.1"), false, 0);
+	json_object_put(call(ctl, MNG_IPC_OP_ALLOW_DEVICE, device_id(ctl, "1-4.1.1"), false, 0));
 	for (i = 0; i < 50 && !seen; i++) {
 		struct mng_ipc_message m = {0};
 		size_t len = 0;
