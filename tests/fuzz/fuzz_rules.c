@@ -5,15 +5,17 @@
  * Any bytes are parsed as a rules file. When they parse, every rule must
  * format to text that parses back to the same normalised form (the
  * round-trip property), and two fixed devices are judged: the verdict must
- * be one of block, allow or reject, and only an allow may authorise an
- * interface.
+ * be one of block, allow or reject, only an allow may authorise an
+ * interface, and the indexed judge must agree with the linear reference
+ * judge (rules_judge_linear) on a second parse of the same bytes, verdict
+ * and per-rule state alike.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "rules_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -59,6 +61,39 @@ static void round_trip(const struct mng_ruleset *rs, size_t i)
 	mng_ruleset_free(&again);
 }
 
+/* random(p) would make the two judges differ by chance: make every one certain */
+static void fix_random(struct mng_ruleset *rs)
+{
+	size_t i;
+	uint32_t j;
+
+	for (i = 0; i < rs->n; i++) {
+		struct attr *a = &rs->rules[i].a[A_CONDS];
+
+		for (j = 0; a->present && j < a->n; j++)
+			if (((struct cond *)a->v)[j].kind == C_RANDOM)
+				((struct cond *)a->v)[j].u.p = (i + j) % 2 ? 1.0 : 0.0;
+	}
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static void same_verdict(const struct mng_verdict *a, const struct mng_verdict *b)
+{
+	size_t k;
+
+	if (a->target != b->target || a->line != b->line || !same_str(a->file, b->file) ||
+	    !same_str(a->ticket, b->ticket) || !same_str(a->label, b->label) ||
+	    a->read_only != b->read_only || a->n_ifaces != b->n_ifaces)
+		abort();
+	for (k = 0; k < a->n_ifaces; k++)
+		if (a->iface_allowed[k] != b->iface_allowed[k])
+			abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct mng_device dev[2];
@@ -67,10 +102,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *groups[] = {"staff"};
 	struct mng_judge_ctx ctx = {
 	    .now = 1893553445, .user = "taro", .groups = groups, .n_groups = 1};
-	struct mng_ruleset *rs = NULL;
+	struct mng_ruleset *rs = NULL, *ref = NULL;
 	struct mng_diags diags = {0};
-	size_t i, k;
-	int n;
+	struct mng_verdict vref;
+	size_t i, k, pass;
+	int n, rc, rcref;
 
 	if (mng_ruleset_new(&rs) < 0)
 		return 0;
@@ -84,9 +120,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		allowed[0] = &dev[1];
 		ctx.allowed = allowed;
 		ctx.n_allowed = 1;
-		for (i = 0; i < 2; i++) {
-			if (mng_ruleset_judge(rs, &dev[i], &ctx, &v) < 0 &&
-			    v.target != MNG_TARGET_BLOCK)
+		if (mng_ruleset_new(&ref) < 0 ||
+		    mng_ruleset_parse(ref, (const char *)data, size, "fuzz.rules", NULL) != n)
+			abort();
+		fix_random(rs);
+		fix_random(ref);
+		for (pass = 0; pass < 4; pass++) {
+			i = pass % 2;
+			ctx.now += (time_t)pass;
+			rc = mng_ruleset_judge(rs, &dev[i], &ctx, &v);
+			rcref = rules_judge_linear(ref, &dev[i], &ctx, &vref);
+			if (rc != rcref)
+				abort();
+			same_verdict(&v, &vref);
+			for (k = 0; k < rs->n; k++)
+				if (rs->rules[k].applied != ref->rules[k].applied ||
+				    rs->rules[k].evaluated != ref->rules[k].evaluated ||
+				    rs->rules[k].last_applied != ref->rules[k].last_applied ||
+				    rs->rules[k].last_evaluated != ref->rules[k].last_evaluated)
+					abort();
+			if (rc < 0 && v.target != MNG_TARGET_BLOCK)
 				abort();
 			if (v.target != MNG_TARGET_BLOCK && v.target != MNG_TARGET_ALLOW &&
 			    v.target != MNG_TARGET_REJECT)
@@ -98,5 +151,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	mng_diags_clear(&diags);
 	mng_ruleset_free(&rs);
+	mng_ruleset_free(&ref);
 	return 0;
 }
