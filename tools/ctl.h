@@ -7,6 +7,7 @@
  *   0  success
  *   1  the check failed or the operation failed (message on stderr)
  *   2  usage error
+ *   3  the agent cannot be reached (commands that talk to mnguardd)
  */
 #ifndef MNG_CTL_H
 #define MNG_CTL_H
@@ -14,10 +15,22 @@
 #define CTL_EXIT_OK 0
 #define CTL_EXIT_FAIL 1
 #define CTL_EXIT_USAGE 2
+#define CTL_EXIT_UNREACHABLE 3
 
 int ctl_rules(int argc, char **argv);		/* rules check FILE... */
 int ctl_generate_policy(int argc, char **argv); /* generate-policy [...] */
 int ctl_audit(int argc, char **argv);		/* audit verify FILE [--anchor F] */
 int ctl_judge(int argc, char **argv);		/* judge [--rules PATH]... */
+
+/* Commands that talk to the agent over its socket (ctl_agent.c). */
+void ctl_set_socket(const char *path);	      /* --socket PATH before the command */
+int ctl_status(int argc, char **argv);	      /* status [--json] */
+int ctl_list_devices(int argc, char **argv);  /* list-devices [--json] */
+int ctl_list_rules(int argc, char **argv);    /* list-rules [--json] */
+int ctl_allow_device(int argc, char **argv);  /* allow-device ID [--permanent] */
+int ctl_block_device(int argc, char **argv);  /* block-device ID [--permanent] */
+int ctl_reject_device(int argc, char **argv); /* reject-device ID [--permanent] */
+int ctl_policy(int argc, char **argv);	      /* policy reload */
+int ctl_watch(int argc, char **argv);	      /* watch [--json] */
 
 #endif

@@ -837,6 +837,195 @@ static void test_client_cap(void **state)
 	stop_server(pid);
 }
 
+/* ---- mnguardctl against the server ---- */
+
+static const char *ctl_path(void)
+{
+	static char path[4096];
+	const char *ctl = getenv("MNG_CTL"), *src = getenv("MNG_SRCDIR");
+
+	if (!ctl)
+		ctl = "build/default/mnguardctl";
+	if (ctl[0] != '/' && src)
+		snprintf(path, sizeof(path), "%s/%s", src, ctl);
+	else
+		snprintf(path, sizeof(path), "%s", ctl);
+	return access(path, X_OK) == 0 ? path : NULL;
+}
+
+/* Run mnguardctl with args (NULL-terminated) as uid; stdout+stderr into out. Returns its exit code.
+ */
+static int run_ctl(uid_t uid, char *out, size_t outsz, const char *arg0, ...)
+{
+	const char *argv[16] = {"mnguardctl", arg0};
+	size_t n = 2, got = 0;
+	int p[2], st = 0;
+	ssize_t k;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, arg0);
+	while (n < 15 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		if (uid != 0 && (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+				 setresuid(uid, uid, uid) < 0))
+			_exit(99);
+		execv(ctl_path(), (char **)argv);
+		_exit(98);
+	}
+	close(p[1]);
+	while (got + 1 < outsz && (k = read(p[0], out + got, outsz - 1 - got)) > 0)
+		got += (size_t)k;
+	out[got] = '\0';
+	while ((k = read(p[0], &st, sizeof(st))) > 0) /* drain the rest */
+		;
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_ctl_commands(void **state)
+{
+	static char out[8 << 20];
+	struct json_object *j;
+	pid_t pid;
+
+	if (!ctl_path())
+		skip();
+	fake.reload_events[0] = 3;
+	pid = start_server();
+	fake.reload_events[0] = 0;
+
+	assert_int_equal(run_ctl(0, out, sizeof(out), "--socket", sock, "status", NULL), 0);
+	assert_non_null(strstr(out, "50000 rules from /etc/mnguard/rules.d"));
+	assert_non_null(strstr(out, "devices: 4 present, 2 allowed, 2 blocked"));
+
+	assert_int_equal(run_ctl(0, out, sizeof(out), "list-devices", "--socket", sock, NULL), 0);
+	assert_non_null(strstr(out, "ID    PORT"));
+	assert_non_null(strstr(out, "Kensington?Mouse")); /* control byte shown as '?' */
+	assert_non_null(strstr(out, "047d:2048"));
+	assert_non_null(strstr(out, "allow     1/1"));
+	assert_non_null(strstr(out, "INC-123"));
+	assert_null(strchr(out, '\x01'));
+	assert_null(strchr(out, '\x1f'));
+	assert_int_equal(count_lines(out), 5);
+
+	assert_int_equal(
+	    run_ctl(0, out, sizeof(out), "--socket", sock, "list-devices", "--json", NULL), 0);
+	j = json_tokener_parse(out);
+	assert_non_null(j);
+	assert_true(json_object_is_type(j, json_type_array));
+	assert_int_equal(json_object_array_length(j), 4);
+	json_object_put(j);
+
+	assert_int_equal(run_ctl(0, out, sizeof(out), "--socket", sock, "list-rules", NULL), 0);
+	assert_int_equal(count_lines(out), N_RULES);
+	assert_non_null(strstr(out, "49999  50-many.rules:50000  allow id 1d6b:"));
+
+	/* An unprivileged user is refused a change, with the reason, exit 1. */
+	assert_int_equal(
+	    run_ctl(NOBODY, out, sizeof(out), "--socket", sock, "allow-device", "2", NULL), 1);
+	assert_non_null(strstr(out, "permission denied: needs root or group mnguard-admin"));
+	assert_int_equal(
+	    run_ctl(NOBODY, out, sizeof(out), "--socket", sock, "policy", "reload", NULL), 1);
+	assert_non_null(strstr(out, "permission denied"));
+	assert_int_equal(run_ctl(NOBODY, out, sizeof(out), "--socket", sock, "status", NULL), 0);
+
+	assert_int_equal(run_ctl(0, out, sizeof(out), "--socket", sock, "allow-device", "2",
+				 "--permanent", NULL),
+			 0);
+	assert_string_equal(out, "device 2: allow (rule appended to 90-mnguardctl.rules)\n");
+	assert_int_equal(run_ctl(0, out, sizeof(out), "--socket", sock, "block-device", "77", NULL),
+			 1);
+	assert_non_null(strstr(out, "no device with id 77"));
+	assert_int_equal(run_ctl(0, out, sizeof(out), "--socket", sock, "reject-device", NULL), 2);
+	assert_int_equal(
+	    run_ctl(0, out, sizeof(out), "--socket", sock, "reject-device", "-1", NULL), 2);
+
+	assert_int_equal(run_ctl(0, out, sizeof(out), "--socket", sock, "policy", "reload", NULL),
+			 0);
+	assert_string_equal(out, "policy reloaded: 50000 rules\n");
+
+	/* Not reachable: exit 3. */
+	assert_int_equal(run_ctl(0, out, sizeof(out), "--socket", "/nonexistent/s", "status", NULL),
+			 3);
+	assert_non_null(strstr(out, "not reachable"));
+	stop_server(pid);
+
+	/* Fallback: status exits 1 so monitoring can alert; reload prints the diagnostics. */
+	fake.reload_fail = true;
+	pid = start_server();
+	fake.reload_fail = false;
+	assert_int_equal(run_ctl(0, out, sizeof(out), "--socket", sock, "status", NULL), 1);
+	assert_non_null(strstr(out, "FALLBACK"));
+	assert_int_equal(run_ctl(0, out, sizeof(out), "--socket", sock, "policy", "reload", NULL),
+			 1);
+	assert_non_null(
+	    strstr(out, "50.rules:3:7: unknown keyword \"allw\"\n50.rules:9:1: missing"));
+	stop_server(pid);
+}
+
+static void test_ctl_watch(void **state)
+{
+	static char out[1 << 16];
+	int p[2], st = 0, fd;
+	size_t got = 0;
+	ssize_t k;
+	pid_t pid, w;
+
+	if (!ctl_path())
+		skip();
+	fake.reload_events[0] = 3;
+	pid = start_server();
+	fake.reload_events[0] = 0;
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	w = fork();
+	assert_true(w >= 0);
+	if (w == 0) {
+		dup2(p[1], 1);
+		execl(ctl_path(), "mnguardctl", "watch", "--socket", sock, (char *)NULL);
+		_exit(98);
+	}
+	close(p[1]);
+	/* Wait until the watcher is registered: its connection shows up as a client. */
+	(void)poll(NULL, 0, 300);
+	fd = connect_ok();
+	json_object_put(
+	    call_ok(fd, (struct mng_ipc_request){.id = 1, .op = MNG_IPC_OP_POLICY_RELOAD}));
+	close(fd);
+	while (count_lines(out) < 3 && (k = read(p[0], out + got, sizeof(out) - 1 - got)) > 0) {
+		got += (size_t)k;
+		out[got] = '\0';
+	}
+	assert_int_equal(count_lines(out), 3);
+	assert_non_null(strstr(out, "device.block"));
+	assert_non_null(strstr(out, " id=2 "));
+	assert_int_equal(kill(w, SIGINT), 0);
+	assert_int_equal(waitpid(w, &st, 0), w);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	close(p[0]);
+	stop_server(pid);
+}
+
 static void test_socket_path(void **state)
 {
 	struct ipc_server *s = NULL;
@@ -888,6 +1077,8 @@ int main(void)
 	    cmocka_unit_test_teardown(test_reload_failure, teardown),
 	    cmocka_unit_test_teardown(test_client_cap, teardown),
 	    cmocka_unit_test_teardown(test_socket_path, teardown),
+	    cmocka_unit_test_teardown(test_ctl_commands, teardown),
+	    cmocka_unit_test_teardown(test_ctl_watch, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
