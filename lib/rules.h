@@ -115,6 +115,11 @@ struct mng_verdict {
  * descriptors could not be read (dev->descriptors_ok false) is never
  * allowed: an allow verdict for it becomes block.
  *
+ * Only the rules that could match dev are looked at (an index built by
+ * mng_ruleset_parse() names them), so the time taken depends on how many
+ * rules name dev's values, not on the size of rs; the outcome is exactly
+ * that of trying every rule in order.
+ *
  * Updates the per-rule state that rule-applied and rule-evaluated read, so
  * rs is not const; calls on one ruleset must not run concurrently.
  * Allocates nothing. Returns 0, or a negative errno on error (bad argument,
