@@ -324,9 +324,10 @@ static void device_row(struct json_object *d)
 	(void)snprintf(buf, sizeof(buf), "%zu/%zu", ok, n);
 	put_field(stdout, buf, 7);
 	printf(" ");
-	put_field(stdout, jstr(d, "rule"), 28);
+	put_field(stdout, jstr(d, "ticket") ?: "-", 16);
 	printf(" ");
-	put_field(stdout, jstr(d, "ticket") ?: "-", 0);
+	/* Last and never cut: a rule location is useless without its line number. */
+	put_field(stdout, jstr(d, "rule"), 0);
 	printf("\n");
 }
 
@@ -351,8 +352,8 @@ int ctl_list_devices(int argc, char **argv)
 	if (o.json) {
 		print_json(all);
 	} else {
-		printf("%-5s %-10s %-9s  %-28s %-9s %-7s %-28s %s\n", "ID", "PORT", "VID:PID",
-		       "NAME", "TARGET", "IFACES", "RULE", "TICKET");
+		printf("%-5s %-10s %-9s  %-28s %-9s %-7s %-16s %s\n", "ID", "PORT", "VID:PID",
+		       "NAME", "TARGET", "IFACES", "TICKET", "RULE");
 		for (i = 0; i < json_object_array_length(all); i++)
 			device_row(json_object_array_get_idx(all, i));
 	}

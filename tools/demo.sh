@@ -41,6 +41,11 @@ if $CTL rules check "$RD/60-typo.rules"; then
 	exit 1
 fi
 echo
+echo "-- 6. The real agent (mnguardd) on the same testbed: it enforces through sysfs"
+rm -f "$RD/60-typo.rules"
+# shellcheck disable=SC2086
+umockdev-run $TB -- sh tools/demo-agent.sh "$(pwd)/build/demo"
+echo
 echo "Legend: allow = authorised; allow-part = only the listed interfaces get a driver"
 echo "(the rest stay unauthorised); ro = block devices are set read-only; block ="
 echo "authorized stays 0; IFACES = interfaces authorised / interfaces present."
