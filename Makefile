@@ -32,20 +32,28 @@ endif
 
 PKGS       := libcrypto json-c libudev inih
 AGENT_PKGS := libsystemd
-TEST_PKGS  := cmocka umockdev-1.0
+PAM_PKGS   := libfido2 pam
+SOFTKEY_PKGS := libfido2 libcbor libcrypto
+LOCALEDIR  ?= $(PREFIX)/share/locale
+PAMDIR     ?= /lib/x86_64-linux-gnu/security
+TEST_PKGS  := cmocka umockdev-1.0 libpamtest libfido2 libcbor
 
 WARN       := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
               -Wno-unused-parameter
 ifeq ($(WERROR),1)
 WARN       += -Werror
 endif
-HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC
 OPT        ?= -O2 -g
 CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) -Ilib \
-              $(shell $(PKG_CONFIG) --cflags $(PKGS) $(AGENT_PKGS) 2>/dev/null) $(CFLAGS)
+              -DLOCALEDIR='"$(LOCALEDIR)"' \
+              $(shell $(PKG_CONFIG) --cflags $(PKGS) $(AGENT_PKGS) $(PAM_PKGS) 2>/dev/null) $(CFLAGS)
 LDFLAGS_ALL:= -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 AGENT_LIBS := $(shell $(PKG_CONFIG) --libs $(AGENT_PKGS) 2>/dev/null)
+PAM_LIBS   := $(shell $(PKG_CONFIG) --libs $(PAM_PKGS) 2>/dev/null)
+SOFTKEY_LIBS := $(shell $(PKG_CONFIG) --libs $(SOFTKEY_PKGS) 2>/dev/null) -ldl
+LDFLAGS_SO := -shared -Wl,-z,relro,-z,now -Wl,--as-needed -Wl,-z,defs $(SANFLAGS) $(LDFLAGS)
 TEST_CFLAGS:= $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS  := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
@@ -62,6 +70,26 @@ AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 ifneq ($(wildcard agent/mnguardd.c),)
 AGENT      := $(BUILD)/mnguardd
 endif
+
+# pam_mnguard.so: only the pam_sm_* symbols are exported (pam_module/pam_mnguard.map).
+PAM_SRC    := $(wildcard pam_module/*.c)
+PAM_OBJ    := $(PAM_SRC:%.c=$(BUILD)/%.o)
+ifneq ($(wildcard pam_module/pam_mnguard.c),)
+PAM_SO     := $(BUILD)/pam_mnguard.so
+endif
+
+# The software FIDO2 authenticator (tests only): a preloadable library that
+# plugs into libfido2, and its control tool.
+SOFTKEY_SRC := $(filter-out tests/softkey/softkey-ctl.c,$(wildcard tests/softkey/*.c))
+SOFTKEY_OBJ := $(SOFTKEY_SRC:%.c=$(BUILD)/%.o)
+ifneq ($(wildcard tests/softkey/softkey.c),)
+SOFTKEY_SO  := $(BUILD)/tests/libsoftkey.so
+SOFTKEY_CTL := $(BUILD)/tests/softkey-ctl
+endif
+
+# Translations: po/LANG.po -> $(BUILD)/locale/LANG/LC_MESSAGES/mnguard.mo
+PO_SRC     := $(wildcard po/*.po)
+MO_OUT     := $(PO_SRC:po/%.po=$(BUILD)/locale/%/LC_MESSAGES/mnguard.mo)
 
 TEST_SRC   := $(wildcard tests/unit/test_*.c)
 TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -81,7 +109,7 @@ MANPAGES   := $(wildcard docs/*.[1-8])
 
 .PHONY: all deps check check-all check-unit check-docs fuzz fuzz-build bench bench-build demo install clean
 
-all: $(LIBA) $(CTL) $(AGENT) $(TEST_BIN)
+all: $(LIBA) $(CTL) $(AGENT) $(PAM_SO) $(SOFTKEY_SO) $(SOFTKEY_CTL) $(MO_OUT) $(TEST_BIN)
 
 deps:
 	@sh tools/install-deps.sh
@@ -109,6 +137,21 @@ $(CTL): $(CTL_OBJ) $(LIBA)
 $(BUILD)/mnguardd: $(AGENT_OBJ) $(LIBA)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(AGENT_OBJ) $(LIBA) $(LIBS_ALL) $(AGENT_LIBS)
 
+$(BUILD)/pam_mnguard.so: $(PAM_OBJ) $(LIBA) pam_module/pam_mnguard.map
+	$(CC) $(LDFLAGS_SO) -Wl,--version-script=pam_module/pam_mnguard.map -o $@ $(PAM_OBJ) \
+		$(LIBA) $(LIBS_ALL) $(PAM_LIBS)
+
+$(BUILD)/tests/libsoftkey.so: $(SOFTKEY_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_SO) -o $@ $(SOFTKEY_OBJ) $(SOFTKEY_LIBS)
+
+$(BUILD)/tests/softkey-ctl: $(BUILD)/tests/softkey/softkey-ctl.o $(SOFTKEY_OBJ)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SOFTKEY_LIBS)
+
+$(BUILD)/locale/%/LC_MESSAGES/mnguard.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_HOBJ) $(LIBA)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TEST_HOBJ) $(LIBA) $(LIBS_ALL) $(TEST_LIBS)
 
@@ -120,10 +163,14 @@ check: deps
 	@$(MAKE) --no-print-directory check-all
 
 check-all: all
-	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) sh tests/run-unit.sh $(TEST_BIN) $(SCRIPT_TESTS)
+	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) MNG_PAM=$(PAM_SO) \
+		MNG_SOFTKEY=$(SOFTKEY_SO) MNG_SOFTKEY_CTL=$(SOFTKEY_CTL) \
+		sh tests/run-unit.sh $(TEST_BIN) $(SCRIPT_TESTS)
 
 check-unit: all
-	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) sh tests/run-unit.sh $(TEST_BIN)
+	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) MNG_PAM=$(PAM_SO) \
+		MNG_SOFTKEY=$(SOFTKEY_SO) MNG_SOFTKEY_CTL=$(SOFTKEY_CTL) \
+		sh tests/run-unit.sh $(TEST_BIN)
 
 check-docs: $(CTL)
 	@MNG_CTL=$(CTL) sh tests/run-unit.sh tests/check-docs.sh
@@ -161,11 +208,16 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) sh tools/demo.sh
 
-install: $(CTL) $(AGENT)
+install: $(CTL) $(AGENT) $(PAM_SO) $(MO_OUT)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(SYSCONFDIR)/mnguard/rules.d $(DESTDIR)$(DATADIR)/rules
 	install -m 0755 $(CTL) $(DESTDIR)$(SBINDIR)/mnguardctl
 	[ -z "$(AGENT)" ] || install -m 0755 $(AGENT) $(DESTDIR)$(SBINDIR)/mnguardd
+	[ -z "$(PAM_SO)" ] || { install -d $(DESTDIR)$(PAMDIR) && \
+		install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/pam_mnguard.so; }
+	for mo in $(MO_OUT); do l=$${mo#$(BUILD)/locale/}; l=$${l%%/*}; \
+		install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES; \
+		install -m 0644 $$mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/mnguard.mo; done
 	install -m 0644 rules/*.rules $(DESTDIR)$(DATADIR)/rules/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/mnguard/rules.d/90-mynumber-terminal.rules ] || \
 		install -m 0644 rules/mynumber-terminal.rules \
@@ -176,4 +228,4 @@ install: $(CTL) $(AGENT)
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(TEST_BIN:%=%.d)
+-include $(LIB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(PAM_OBJ:.o=.d) $(SOFTKEY_OBJ:.o=.d) $(TEST_BIN:%=%.d)
