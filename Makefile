@@ -71,6 +71,13 @@ ifneq ($(wildcard agent/mnguardd.c),)
 AGENT      := $(BUILD)/mnguardd
 endif
 
+# mnguard-helpdesk: the help desk's tool (tools/mnguard-helpdesk.c + tools/helpdesk_*.c)
+HD_SRC     := $(wildcard tools/mnguard-helpdesk.c tools/helpdesk_*.c)
+HD_OBJ     := $(HD_SRC:%.c=$(BUILD)/%.o)
+ifneq ($(wildcard tools/mnguard-helpdesk.c),)
+HELPDESK   := $(BUILD)/mnguard-helpdesk
+endif
+
 # pam_mnguard.so: only the pam_sm_* symbols are exported (pam_module/pam_mnguard.map).
 PAM_SRC    := $(wildcard pam_module/*.c)
 PAM_OBJ    := $(PAM_SRC:%.c=$(BUILD)/%.o)
@@ -109,7 +116,7 @@ MANPAGES   := $(wildcard docs/*.[1-8])
 
 .PHONY: all deps check check-all check-unit check-docs fuzz fuzz-build bench bench-build demo install clean
 
-all: $(LIBA) $(CTL) $(AGENT) $(PAM_SO) $(SOFTKEY_SO) $(SOFTKEY_CTL) $(MO_OUT) $(TEST_BIN)
+all: $(LIBA) $(CTL) $(AGENT) $(HELPDESK) $(PAM_SO) $(SOFTKEY_SO) $(SOFTKEY_CTL) $(MO_OUT) $(TEST_BIN)
 
 deps:
 	@sh tools/install-deps.sh
@@ -132,10 +139,13 @@ $(LIBA): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(CTL): $(CTL_OBJ) $(LIBA)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CTL_OBJ) $(LIBA) $(LIBS_ALL)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CTL_OBJ) $(LIBA) $(LIBS_ALL) $(PAM_LIBS)
 
 $(BUILD)/mnguardd: $(AGENT_OBJ) $(LIBA)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(AGENT_OBJ) $(LIBA) $(LIBS_ALL) $(AGENT_LIBS)
+
+$(BUILD)/mnguard-helpdesk: $(HD_OBJ) $(LIBA)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(HD_OBJ) $(LIBA) $(LIBS_ALL) $(PAM_LIBS)
 
 $(BUILD)/pam_mnguard.so: $(PAM_OBJ) $(LIBA) pam_module/pam_mnguard.map
 	$(CC) $(LDFLAGS_SO) -Wl,--version-script=pam_module/pam_mnguard.map -o $@ $(PAM_OBJ) \
@@ -163,12 +173,12 @@ check: deps
 	@$(MAKE) --no-print-directory check-all
 
 check-all: all
-	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) MNG_PAM=$(PAM_SO) \
+	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) MNG_PAM=$(PAM_SO) MNG_HELPDESK=$(HELPDESK) \
 		MNG_SOFTKEY=$(SOFTKEY_SO) MNG_SOFTKEY_CTL=$(SOFTKEY_CTL) \
 		sh tests/run-unit.sh $(TEST_BIN) $(SCRIPT_TESTS)
 
 check-unit: all
-	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) MNG_PAM=$(PAM_SO) \
+	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) MNG_PAM=$(PAM_SO) MNG_HELPDESK=$(HELPDESK) \
 		MNG_SOFTKEY=$(SOFTKEY_SO) MNG_SOFTKEY_CTL=$(SOFTKEY_CTL) \
 		sh tests/run-unit.sh $(TEST_BIN)
 
@@ -208,11 +218,12 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) sh tools/demo.sh
 
-install: $(CTL) $(AGENT) $(PAM_SO) $(MO_OUT)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+install: $(CTL) $(AGENT) $(HELPDESK) $(PAM_SO) $(MO_OUT)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(SYSCONFDIR)/mnguard/rules.d $(DESTDIR)$(DATADIR)/rules
 	install -m 0755 $(CTL) $(DESTDIR)$(SBINDIR)/mnguardctl
 	[ -z "$(AGENT)" ] || install -m 0755 $(AGENT) $(DESTDIR)$(SBINDIR)/mnguardd
+	[ -z "$(HELPDESK)" ] || install -m 0755 $(HELPDESK) $(DESTDIR)$(BINDIR)/mnguard-helpdesk
 	[ -z "$(PAM_SO)" ] || { install -d $(DESTDIR)$(PAMDIR) && \
 		install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/pam_mnguard.so; }
 	for mo in $(MO_OUT); do l=$${mo#$(BUILD)/locale/}; l=$${l%%/*}; \
@@ -228,4 +239,4 @@ install: $(CTL) $(AGENT) $(PAM_SO) $(MO_OUT)
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(PAM_OBJ:.o=.d) $(SOFTKEY_OBJ:.o=.d) $(TEST_BIN:%=%.d)
+-include $(LIB_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(PAM_OBJ:.o=.d) $(SOFTKEY_OBJ:.o=.d) $(HD_OBJ:.o=.d) $(TEST_BIN:%=%.d)
