@@ -12,6 +12,8 @@
 #ifndef MNG_CTL_H
 #define MNG_CTL_H
 
+#include <stdio.h>
+
 #define CTL_EXIT_OK 0
 #define CTL_EXIT_FAIL 1
 #define CTL_EXIT_USAGE 2
@@ -32,5 +34,13 @@ int ctl_block_device(int argc, char **argv);  /* block-device ID [--permanent] *
 int ctl_reject_device(int argc, char **argv); /* reject-device ID [--permanent] */
 int ctl_policy(int argc, char **argv);	      /* policy reload */
 int ctl_watch(int argc, char **argv);	      /* watch [--json] */
+
+/*
+ * ctl_put_field - print s (a string from a device, a file or the agent)
+ * padded or cut to width columns (0: no limit, no padding); control
+ * characters and invalid UTF-8 become '?', so nothing a device reports can
+ * reach the terminal as an escape sequence. A cut is marked with '~'.
+ */
+void ctl_put_field(FILE *f, const char *s, size_t width);
 
 #endif

@@ -41,50 +41,7 @@ void ctl_set_socket(const char *path)
 
 /* ---- output helpers ---- */
 
-/*
- * Print s padded or cut to width columns (0: no limit, no padding), one
- * column per character; C0 and C1 control characters, DEL and invalid UTF-8
- * become '?'. A cut is marked with '~'.
- */
-static void put_field(FILE *f, const char *s, size_t width)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t cols = 0;
-
-	while (*p) {
-		size_t n = 0, k, adv;
-
-		if (*p >= 0x20 && *p < 0x7f)
-			n = 1;
-		else if (*p >= 0xc2 && *p <= 0xdf)
-			n = 2;
-		else if (*p >= 0xe0 && *p <= 0xef)
-			n = 3;
-		else if (*p >= 0xf0 && *p <= 0xf4)
-			n = 4;
-		for (k = 1; k < n; k++)
-			if ((p[k] & 0xc0) != 0x80)
-				n = 0;
-		if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
-			n = 0; /* C1 controls, U+0080..U+009F */
-		adv = n ? n : 1;
-		if (width && cols + 1 == width && p[adv]) {
-			fputc('~', f); /* the last column, and more follows */
-			cols++;
-			break;
-		}
-		if (n)
-			fwrite(p, 1, n, f);
-		else
-			fputc('?', f);
-		p += adv;
-		cols++;
-	}
-	for (; width && cols < width; cols++)
-		fputc(' ', f);
-}
-
-/* Print text line by line, each line sanitised as put_field does. */
+/* Print text line by line, each line sanitised as ctl_put_field does. */
 static void print_lines(FILE *f, const char *text)
 {
 	char *copy = strdup(text), *line, *save = NULL;
@@ -92,7 +49,7 @@ static void print_lines(FILE *f, const char *text)
 	if (!copy)
 		return;
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		put_field(f, line, 0);
+		ctl_put_field(f, line, 0);
 		fputc('\n', f);
 	}
 	free(copy);
@@ -279,11 +236,11 @@ int ctl_status(int argc, char **argv)
 		printf("%02" PRId64 ":%02" PRId64 ":%02" PRId64 "\n", up % 86400 / 3600,
 		       up % 3600 / 60, up % 60);
 		printf("policy:  %" PRId64 " rules from ", jint(pol, "rules"));
-		put_field(stdout, jstr(pol, "source"), 0);
+		ctl_put_field(stdout, jstr(pol, "source"), 0);
 		printf(", loaded %s\n", jstr(pol, "loaded") ?: "?");
 		if (fallback) {
 			printf("policy:  FALLBACK in force (hubs and keyboards/mice only): ");
-			put_field(stdout, jstr(pol, "error") ?: "reason unknown", 0);
+			ctl_put_field(stdout, jstr(pol, "error") ?: "reason unknown", 0);
 			printf("\n");
 		}
 		printf("devices: %" PRId64 " present, %" PRId64 " allowed, %" PRId64 " blocked\n",
@@ -310,24 +267,24 @@ static void device_row(struct json_object *d)
 		for (i = 0; i < json_object_array_length(al); i++)
 			ok += json_object_get_boolean(json_object_array_get_idx(al, i)) ? 1 : 0;
 	printf("%-5" PRId64 " ", jint(d, "id"));
-	put_field(stdout, jstr(d, "port"), 10);
+	ctl_put_field(stdout, jstr(d, "port"), 10);
 	printf(" ");
-	put_field(stdout, jstr(d, "vendor"), 4);
+	ctl_put_field(stdout, jstr(d, "vendor"), 4);
 	printf(":");
-	put_field(stdout, jstr(d, "product"), 4);
+	ctl_put_field(stdout, jstr(d, "product"), 4);
 	printf("  ");
-	put_field(stdout, jstr(d, "name"), 28);
+	ctl_put_field(stdout, jstr(d, "name"), 28);
 	printf(" ");
 	(void)snprintf(buf, sizeof(buf), "%s%s", target, jbool(d, "read_only") ? ",ro" : "");
-	put_field(stdout, buf, 9);
+	ctl_put_field(stdout, buf, 9);
 	printf(" ");
 	(void)snprintf(buf, sizeof(buf), "%zu/%zu", ok, n);
-	put_field(stdout, buf, 7);
+	ctl_put_field(stdout, buf, 7);
 	printf(" ");
-	put_field(stdout, jstr(d, "ticket") ?: "-", 16);
+	ctl_put_field(stdout, jstr(d, "ticket") ?: "-", 16);
 	printf(" ");
 	/* Last and never cut: a rule location is useless without its line number. */
-	put_field(stdout, jstr(d, "rule"), 0);
+	ctl_put_field(stdout, jstr(d, "rule"), 0);
 	printf("\n");
 }
 
@@ -390,10 +347,10 @@ int ctl_list_rules(int argc, char **argv)
 	for (i = 0; i < json_object_array_length(all); i++) {
 		e = json_object_array_get_idx(all, i);
 		printf("%-6" PRId64 " ", jint(e, "index"));
-		put_field(stdout, jstr(e, "file"), 0);
+		ctl_put_field(stdout, jstr(e, "file"), 0);
 		(void)snprintf(loc, sizeof(loc), ":%" PRId64, jint(e, "line"));
 		printf("%s  ", loc);
-		put_field(stdout, jstr(e, "rule"), 0);
+		ctl_put_field(stdout, jstr(e, "rule"), 0);
 		printf("%s\n", jbool(e, "truncated") ? " [...]" : "");
 	}
 	json_object_put(all);
@@ -514,37 +471,37 @@ static void event_line(struct json_object *ev)
 		printf(" id=%" PRId64, jint(ev, "id"));
 	if ((s = jstr(ev, "port"))) {
 		printf(" port=");
-		put_field(stdout, s, 0);
+		ctl_put_field(stdout, s, 0);
 	}
 	if (jstr(ev, "vendor") && jstr(ev, "product")) {
 		(void)snprintf(buf, sizeof(buf), " %.4s:%.4s", jstr(ev, "vendor"),
 			       jstr(ev, "product"));
-		put_field(stdout, buf, 0);
+		ctl_put_field(stdout, buf, 0);
 	}
 	if ((s = jstr(ev, "name"))) {
 		printf(" \"");
-		put_field(stdout, s, 0);
+		ctl_put_field(stdout, s, 0);
 		printf("\"");
 	}
 	if ((s = jstr(ev, "target"))) {
 		printf(" -> ");
-		put_field(stdout, s, 0);
+		ctl_put_field(stdout, s, 0);
 	}
 	if ((s = jstr(ev, "decision"))) {
 		printf(" decision=");
-		put_field(stdout, s, 0);
+		ctl_put_field(stdout, s, 0);
 	}
 	if ((s = jstr(ev, "rule"))) {
 		printf(" rule=");
-		put_field(stdout, s, 0);
+		ctl_put_field(stdout, s, 0);
 	}
 	if ((s = jstr(ev, "ticket"))) {
 		printf(" ticket=");
-		put_field(stdout, s, 0);
+		ctl_put_field(stdout, s, 0);
 	}
 	if ((s = jstr(ev, "detail"))) {
 		printf(" (");
-		put_field(stdout, s, 200);
+		ctl_put_field(stdout, s, 200);
 		printf(")");
 	}
 	printf("\n");

@@ -28,43 +28,6 @@
 #define MAX_PATHS 64
 #define MAX_GROUPS 64
 
-/* Copy s for display: control bytes, DEL and invalid UTF-8 become '?', cut at w columns. */
-static void printable(char *out, size_t outsz, const char *s, size_t w)
-{
-	size_t o = 0, cols = 0;
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p && o + 5 < outsz && cols < w) {
-		size_t n = 0, k;
-
-		if (*p >= 0x20 && *p < 0x7f)
-			n = 1;
-		else if (*p >= 0xc2 && *p <= 0xdf)
-			n = 2;
-		else if (*p >= 0xe0 && *p <= 0xef)
-			n = 3;
-		else if (*p >= 0xf0 && *p <= 0xf4)
-			n = 4;
-		for (k = 1; k < n; k++)
-			if ((p[k] & 0xc0) != 0x80)
-				n = 0;
-		if (n == 0) {
-			out[o++] = '?';
-			p++;
-		} else {
-			memcpy(out + o, p, n);
-			o += n;
-			p += n;
-		}
-		cols++;
-	}
-	if (*p && o >= 3 && cols >= w) {
-		/* Mark the cut so a truncated name is never mistaken for the whole. */
-		out[o - 1] = '~';
-	}
-	out[o] = '\0';
-}
-
 static const char *verdict_word(const struct mng_verdict *v, size_t allowed)
 {
 	switch (v->target) {
@@ -209,7 +172,7 @@ int ctl_judge(int argc, char **argv)
 	       "DECIDED BY");
 	for (i = 0; i < n_dev; i++) {
 		struct mng_verdict v;
-		char name[160], port[64], rule[512], ifc[32];
+		char rule[512], ifc[32];
 		size_t ok = 0;
 		bool unreachable;
 
@@ -232,8 +195,6 @@ int ctl_judge(int argc, char **argv)
 			allowed[n_allowed++] = &devs[i];
 		unreachable = parent_blocked(rows, i, syspaths[i]);
 
-		printable(name, sizeof(name), devs[i].name[0] ? devs[i].name : "-", 28);
-		printable(port, sizeof(port), devs[i].port, 10);
 		if (v.target == MNG_TARGET_ALLOW)
 			snprintf(ifc, sizeof(ifc), "%zu/%zu", ok, devs[i].n_ifaces);
 		else
@@ -246,9 +207,12 @@ int ctl_judge(int argc, char **argv)
 				 v.ticket ? "\"" : "");
 		else
 			snprintf(rule, sizeof(rule), "(no rule matched: blocked by default)");
-		printf("%-10s %04x:%04x %-28s %-13s %-9s %s%s\n", port, devs[i].vendor,
-		       devs[i].product, name, verdict_word(&v, ok), ifc, rule,
-		       unreachable ? "  [behind a blocked hub]" : "");
+		ctl_put_field(stdout, devs[i].port, 10);
+		printf(" %04x:%04x ", devs[i].vendor, devs[i].product);
+		ctl_put_field(stdout, devs[i].name[0] ? devs[i].name : "-", 28);
+		printf(" %-13s %-9s ", verdict_word(&v, ok), ifc);
+		ctl_put_field(stdout, rule, 0);
+		printf("%s\n", unreachable ? "  [behind a blocked hub]" : "");
 	}
 	ret = CTL_EXIT_OK;
 out:
