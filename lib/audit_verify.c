@@ -26,9 +26,9 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <openssl/evp.h>
 
 #include "audit.h"
+#include "sha256.h"
 
 /* Room for one whole line plus one read. */
 #define READ_CHUNK 65536
@@ -39,17 +39,7 @@ static const char zero_hash[MNG_AUDIT_HASH_HEX + 1] =
 
 /* ---- small helpers ---- */
 
-static void to_hex(const unsigned char *md, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[md[i] >> 4];
-		out[2 * i + 1] = digits[md[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
+_Static_assert(MNG_AUDIT_HASH_HEX == MNG_SHA256_HEX_LEN, "a chain hash is a hex SHA-256");
 
 static bool is_hash_hex(const char *s, size_t len)
 {
@@ -116,12 +106,13 @@ static int bad(char *err, size_t errlen, const char *fmt, ...)
 
 int mng_audit_line_hash(const void *line, size_t len, char ret_hex[MNG_AUDIT_HASH_HEX + 1])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	uint8_t md[MNG_SHA256_LEN];
+	int r;
 
-	if (!EVP_Digest(line, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
-		return -EIO;
-	to_hex(md, mdlen, ret_hex);
+	r = mng_sha256(line, len, md);
+	if (r < 0)
+		return r;
+	mng_sha256_hex(md, ret_hex);
 	return 0;
 }
 
@@ -340,15 +331,11 @@ static int lr_fill(struct lreader *r)
 /* A line longer than the cap: hash it piece by piece, keep none of it. */
 static int lr_overlong(struct lreader *r, struct lline *l)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint8_t md[MNG_SHA256_LEN];
+	struct mng_sha256 ctx;
 	int rc = 0;
 
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	mng_sha256_init(&ctx);
 	l->overlong = true;
 	for (;;) {
 		char *s = r->buf + r->start;
@@ -356,10 +343,9 @@ static int lr_overlong(struct lreader *r, struct lline *l)
 		char *nl = memchr(s, '\n', avail);
 		size_t seg = nl ? (size_t)(nl - s) : avail;
 
-		if (!EVP_DigestUpdate(ctx, s, seg)) {
-			rc = -EIO;
+		rc = mng_sha256_update(&ctx, s, seg);
+		if (rc < 0)
 			goto out;
-		}
 		l->len += seg;
 		if (nl) {
 			r->start += seg + 1;
@@ -373,15 +359,14 @@ static int lr_overlong(struct lreader *r, struct lline *l)
 		if (rc < 0)
 			goto out;
 	}
-	if (!EVP_DigestFinal_ex(ctx, md, &mdlen)) {
-		rc = -EIO;
-		goto out;
-	}
-	to_hex(md, mdlen, l->hash);
+	rc = mng_sha256_final(&ctx, md);
+	if (rc < 0)
+		return rc;
+	mng_sha256_hex(md, l->hash);
 	r->lineno++;
-	rc = 1;
+	return 1;
 out:
-	EVP_MD_CTX_free(ctx);
+	explicit_bzero(&ctx, sizeof(ctx));
 	return rc;
 }
 

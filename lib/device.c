@@ -46,10 +46,10 @@
 #include <unistd.h>
 
 #include <libudev.h>
-#include <openssl/evp.h>
 
 #include "device.h"
 #include "mng.h"
+#include "sha256.h"
 #include "usbdesc.h"
 
 #define SYSFS_PREFIX "/sys"
@@ -212,64 +212,48 @@ static bool syspath_ok(const char *path)
 
 /* ---- hashing ---- */
 
-static int sha256_b64(EVP_MD_CTX *ctx, char out[MNG_DEV_HASH_LEN + 1])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32)
-		return -EIO;
-	if (EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen) != MNG_DEV_HASH_LEN)
-		return -EIO;
-	out[MNG_DEV_HASH_LEN] = '\0';
-	return 0;
-}
+_Static_assert(MNG_DEV_HASH_LEN == MNG_SHA256_B64_LEN, "a device hash is a base64 SHA-256");
 
 static int hash_string(const char *s, char out[MNG_DEV_HASH_LEN + 1])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int r = -ENOMEM;
+	uint8_t md[MNG_SHA256_LEN];
+	int r;
 
-	if (!ctx)
+	r = mng_sha256(s, strlen(s), md);
+	if (r < 0)
 		return r;
-	r = -EIO;
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(ctx, s, strlen(s)) == 1)
-		r = sha256_b64(ctx, out);
-	EVP_MD_CTX_free(ctx);
-	return r;
+	mng_sha256_base64(md, out);
+	return 0;
 }
 
 static int hash_device(const struct mng_device *d, const char *vid, const char *pid,
 		       const uint8_t *desc, size_t len, bool root_hub,
 		       char out[MNG_DEV_HASH_LEN + 1])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	uint8_t first[MNG_USB_DT_DEVICE_SIZE];
-	int r = -ENOMEM;
+	uint8_t first[MNG_USB_DT_DEVICE_SIZE], md[MNG_SHA256_LEN];
+	struct mng_sha256 ctx;
+	int r = -EIO;
 
-	if (!ctx)
-		return r;
-	r = -EIO;
 	if (len < MNG_USB_DT_DEVICE_SIZE)
-		goto out;
+		return r;
 	memcpy(first, desc, sizeof(first));
 	if (root_hub) {
 		first[MNG_USB_DEVICE_BCD_OFFSET] = 0;
 		first[MNG_USB_DEVICE_BCD_OFFSET + 1] = 0;
 	}
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, d->name, strlen(d->name)) != 1 ||
-	    EVP_DigestUpdate(ctx, vid, strlen(vid)) != 1 ||
-	    EVP_DigestUpdate(ctx, pid, strlen(pid)) != 1 ||
-	    EVP_DigestUpdate(ctx, d->serial, strlen(d->serial)) != 1 ||
-	    EVP_DigestUpdate(ctx, first, sizeof(first)) != 1 ||
-	    EVP_DigestUpdate(ctx, desc + sizeof(first), len - sizeof(first)) != 1)
-		goto out;
-	r = sha256_b64(ctx, out);
-out:
-	EVP_MD_CTX_free(ctx);
-	return r;
+	mng_sha256_init(&ctx);
+	(void)mng_sha256_update(&ctx, d->name, strlen(d->name));
+	(void)mng_sha256_update(&ctx, vid, strlen(vid));
+	(void)mng_sha256_update(&ctx, pid, strlen(pid));
+	(void)mng_sha256_update(&ctx, d->serial, strlen(d->serial));
+	(void)mng_sha256_update(&ctx, first, sizeof(first));
+	(void)mng_sha256_update(&ctx, desc + sizeof(first), len - sizeof(first));
+	/* an update error (none is possible with these sizes) is reported by final */
+	r = mng_sha256_final(&ctx, md);
+	if (r < 0)
+		return r;
+	mng_sha256_base64(md, out);
+	return 0;
 }
 
 /* ---- one device ---- */
