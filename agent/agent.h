@@ -28,18 +28,18 @@ struct agent_device {
 	enum mng_target target; /* MNG_TARGET_ALLOW or MNG_TARGET_BLOCK as enforced now */
 	bool read_only;		/* allowed with mode ro */
 	bool iface_allowed[MNG_DEV_IFACE_MAX]; /* per dev.ifaces[i], as enforced */
-	char rule[320];	  /* "file:line", "implicit", "manual", or "fallback" */
+	char rule[320]; /* "file:line", "implicit", "manual", or "fallback" */
 	char ticket[MNG_RULES_TICKET_MAX + 1]; /* "" when none */
 };
 
 struct agent_status {
 	pid_t pid;
 	time_t started;
-	size_t rules;		 /* rules in force */
+	size_t rules;		  /* rules in force */
 	const char *rules_source; /* the rules_dir, borrowed */
-	bool fallback;		 /* the policy could not be loaded: hubs and HID only */
-	time_t loaded;		 /* when the policy in force was loaded */
-	const char *error;	 /* why the last load failed, borrowed, or NULL */
+	bool fallback;		  /* the policy could not be loaded: hubs and HID only */
+	time_t loaded;		  /* when the policy in force was loaded */
+	const char *error;	  /* why the last load failed, borrowed, or NULL */
 	size_t devices, allowed, blocked;
 };
 
@@ -71,5 +71,39 @@ int agent_device_set_target(struct agent *a, uint32_t id, enum mng_target target
  * Returns the number of rules, or -EINVAL / another -errno.
  */
 int agent_policy_reload(struct agent *a, uid_t uid, char *err, size_t errlen);
+
+/* Who sent a request, as the kernel recorded it at connect time (SO_PEERCRED). */
+struct agent_peer {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+};
+
+/*
+ * agent_session_open / agent_session_close - a PAM session of user began or
+ * ended at seat (may be ""), tty and service (may be ""). A caller other
+ * than root may speak only of its own user. The session table is capped
+ * (AGENT_SESSIONS_MAX, and AGENT_SESSIONS_PER_USER for each user); a
+ * session at seat0 makes its user the seat user when logind has none, and
+ * every present device is judged again. Audited (session.open,
+ * session.close) with the caller's uid and pid. Returns 0, -EPERM (another
+ * user's session), -ENOENT (unknown user; close: no such session), -EBUSY
+ * (table full), with a reason in err.
+ */
+int agent_session_open(struct agent *a, const char *user, const char *seat, const char *tty,
+		       const char *service, const struct agent_peer *by, char *err, size_t errlen);
+int agent_session_close(struct agent *a, const char *user, const char *seat, const char *tty,
+			const char *service, const struct agent_peer *by, char *err, size_t errlen);
+
+/*
+ * agent_auth_report - append the audit record of a login or key event
+ * (mng_ipc_auth_event_ok) about user, with the credential label and detail
+ * (may be ""), noting the caller's uid and pid. key.* events need root;
+ * login.* events from any other uid must be about its own user, and such
+ * callers share a rate cap (AGENT_REPORTS_PER_MIN). Returns 0, -EINVAL,
+ * -EPERM, -EBUSY (over the cap), with a reason in err.
+ */
+int agent_auth_report(struct agent *a, const char *event, const char *user, const char *label,
+		      const char *detail, const struct agent_peer *by, char *err, size_t errlen);
 
 #endif

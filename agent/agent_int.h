@@ -25,8 +25,22 @@
 #define AGENT_RULE_FILE "90-mnguardctl.rules"
 #define AGENT_GROUPS_MAX 64 /* groups of the seat user passed to group() conditions */
 
+#define AGENT_SESSIONS_MAX 64	  /* PAM sessions the agent keeps */
+#define AGENT_SESSIONS_PER_USER 8 /* of which one user may hold */
+#define AGENT_REPORTS_PER_MIN 60  /* auth reports from non-root callers, all together */
+#define AGENT_SEAT "seat0"	  /* the seat whose user the decisions see */
+
 struct ipc_server;
 struct loop;
+
+/* A PAM session reported over the socket (session-open). */
+struct agent_session {
+	char user[33], seat[65], tty[65], service[65];
+	uid_t uid;    /* the user's uid when it was opened */
+	uid_t by_uid; /* who reported it */
+	pid_t by_pid;
+	uint64_t serial; /* order of opening: the newest seat0 session wins */
+};
 
 /* One table entry: the public part plus what only the core needs. */
 struct dev_entry {
@@ -55,6 +69,13 @@ struct agent {
 	char seat_groups[AGENT_GROUPS_MAX][64];
 	const char *seat_group_ptrs[AGENT_GROUPS_MAX];
 	size_t n_seat_groups;
+
+	/* PAM sessions (sessions.c) */
+	struct agent_session sessions[AGENT_SESSIONS_MAX];
+	size_t n_sessions;
+	uint64_t session_serial;
+	time_t report_window; /* start of the current minute of non-root reports */
+	unsigned n_reports;   /* non-root reports in that minute */
 
 	pid_t pid;
 	time_t started;
@@ -120,6 +141,14 @@ void agent_root_hubs_lock(struct agent *a, bool report);
 
 /* agent_status_line - one line for sd_notify STATUS=. */
 void agent_status_line(const struct agent *a, char *buf, size_t size);
+
+/* ---- sessions.c ---- */
+
+/*
+ * agent_session_seat_uid - the uid of the newest reported session at
+ * AGENT_SEAT. Returns true and sets *ret_uid, false when there is none.
+ */
+bool agent_session_seat_uid(const struct agent *a, uid_t *ret_uid);
 
 /* ---- policy.c ---- */
 

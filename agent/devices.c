@@ -120,7 +120,8 @@ static void seat_refresh(struct agent *a)
 
 	a->seat_user[0] = '\0';
 	a->n_seat_groups = 0;
-	if (sd_seat_get_active("seat0", NULL, &uid) < 0)
+	/* logind first; the sessions pam_mnguard reported when logind has no answer */
+	if (sd_seat_get_active(AGENT_SEAT, NULL, &uid) < 0 && !agent_session_seat_uid(a, &uid))
 		return;
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp ||
 	    strlen(pw.pw_name) >= sizeof(a->seat_user))

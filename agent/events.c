@@ -45,11 +45,33 @@ static const struct evdef evdefs[EV_COUNT] = {
     [EV_DEVICE_RO] = {"device.ro", "7dcb3560b3d74286860c6350a55f2756"},
     [EV_HUB_LOCK] = {"hub.lock", "82d506e0640942ed9c769d575424fb5b"},
     [EV_THUNDERBOLT_BLOCK] = {"thunderbolt.block", "e5656782d2d54e379dbca52a22535b5e"},
+    [EV_SESSION_OPEN] = {"session.open", "1dbe42ef80b54aa7a3f1f0cdfa0ca52f"},
+    [EV_SESSION_CLOSE] = {"session.close", "f966f876ac4b41a896e40a5dcdda59a3"},
+    [EV_LOGIN_OK] = {"login.ok", "2830dd8d6c6441d280e81bd53b70dcf1"},
+    [EV_LOGIN_DENY] = {"login.deny", "d706cac246fe47a486f091cf8b234de6"},
+    [EV_LOGIN_PIN_WRONG] = {"login.pin-wrong", "7a8dd32486504007b26e910eb3556c12"},
+    [EV_LOGIN_CLONE_SUSPECTED] = {"login.clone-suspected", "49ce542e4f5a4d95a9185b4e4c7f5842"},
+    [EV_LOGIN_AAGUID_REFUSED] = {"login.aaguid-refused", "5f7661abdc8b4114bc5e8af29154be73"},
+    [EV_LOGIN_BAD_SIGNATURE] = {"login.bad-signature", "b88efe420a5046d2ad6237cd815008d4"},
+    [EV_KEY_REVOKE] = {"key.revoke", "72503980a10f462b816ca4a0561e3ba2"},
+    [EV_KEY_ENROLL] = {"key.enroll", "af0400cf396140ad8805f4e8c8e960a7"},
 };
 
 const char *events_name(enum ev_type t)
 {
 	return (unsigned)t < EV_COUNT ? evdefs[t].name : "agent.error";
+}
+
+bool events_from_name(const char *name, enum ev_type *ret)
+{
+	size_t i;
+
+	for (i = 0; name && i < EV_COUNT; i++)
+		if (evdefs[i].name && !strcmp(evdefs[i].name, name)) {
+			*ret = (enum ev_type)i;
+			return true;
+		}
+	return false;
 }
 
 const char *events_target_name(enum mng_target t)

@@ -7,6 +7,7 @@
 #ifndef MNG_AGENT_EVENTS_H
 #define MNG_AGENT_EVENTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <json-c/json.h>
@@ -30,6 +31,16 @@ enum ev_type {
 	EV_DEVICE_RO,
 	EV_HUB_LOCK,
 	EV_THUNDERBOLT_BLOCK,
+	EV_SESSION_OPEN,
+	EV_SESSION_CLOSE,
+	EV_LOGIN_OK, /* the auth-report events, in the order events_from_name knows them */
+	EV_LOGIN_DENY,
+	EV_LOGIN_PIN_WRONG,
+	EV_LOGIN_CLONE_SUSPECTED,
+	EV_LOGIN_AAGUID_REFUSED,
+	EV_LOGIN_BAD_SIGNATURE,
+	EV_KEY_REVOKE,
+	EV_KEY_ENROLL,
 	EV_COUNT,
 };
 
@@ -46,6 +57,9 @@ struct event {
 
 /* events_name - "device.allow", ... */
 const char *events_name(enum ev_type t);
+
+/* events_from_name - the type named name ("login.ok"); false when none is. */
+bool events_from_name(const char *name, enum ev_type *ret);
 
 /*
  * events_report - append the audit record, send the journald entry and

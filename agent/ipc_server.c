@@ -414,6 +414,36 @@ static void do_watch(struct client *c, const struct mng_ipc_request *req)
 	reply_result(c, req->id, res);
 }
 
+/* session-open, session-close, auth-report: the agent checks who may say what. */
+static void do_report(struct client *c, const struct mng_ipc_request *req)
+{
+	struct agent_peer by;
+	char why[REASON_MAX] = "";
+	int r;
+
+	r = mng_ipc_peer_cred(c->fd, &by.uid, &by.gid, &by.pid);
+	if (r < 0) {
+		reply_error(c, req->id, EPERM,
+			    "permission denied: the caller's credentials cannot be read");
+		return;
+	}
+	if (req->op == MNG_IPC_OP_SESSION_OPEN)
+		r = agent_session_open(c->s->a, req->user, req->seat, req->tty, req->service, &by,
+				       why, sizeof(why));
+	else if (req->op == MNG_IPC_OP_SESSION_CLOSE)
+		r = agent_session_close(c->s->a, req->user, req->seat, req->tty, req->service, &by,
+					why, sizeof(why));
+	else
+		r = agent_auth_report(c->s->a, req->event, req->user, req->label, req->detail, &by,
+				      why, sizeof(why));
+	why[sizeof(why) - 1] = '\0';
+	if (r < 0) {
+		reply_error(c, req->id, -r, why[0] ? why : strerror(-r));
+		return;
+	}
+	reply_result(c, req->id, json_object_new_object());
+}
+
 static void handle(struct client *c, const char *buf, size_t len)
 {
 	struct ipc_server *s = c->s;
@@ -462,6 +492,11 @@ static void handle(struct client *c, const char *buf, size_t len)
 		break;
 	case MNG_IPC_OP_WATCH:
 		do_watch(c, &req);
+		break;
+	case MNG_IPC_OP_SESSION_OPEN:
+	case MNG_IPC_OP_SESSION_CLOSE:
+	case MNG_IPC_OP_AUTH_REPORT:
+		do_report(c, &req);
 		break;
 	default:
 		reply_error(c, req.id, EINVAL, "unknown request");

@@ -39,6 +39,21 @@ static const char *const op_names[] = {
     [MNG_IPC_OP_REJECT_DEVICE] = "reject-device",
     [MNG_IPC_OP_POLICY_RELOAD] = "policy-reload",
     [MNG_IPC_OP_WATCH] = "watch",
+    [MNG_IPC_OP_SESSION_OPEN] = "session-open",
+    [MNG_IPC_OP_SESSION_CLOSE] = "session-close",
+    [MNG_IPC_OP_AUTH_REPORT] = "auth-report",
+};
+
+static const char *const auth_events[] = {
+    "login.ok",
+    "login.deny",
+    "login.pin-wrong",
+    "login.clone-suspected",
+    "login.aaguid-refused",
+    "login.bad-signature",
+    "key.revoke",
+    "key.enroll",
+    NULL,
 };
 
 static const struct {
@@ -77,8 +92,40 @@ bool mng_ipc_op_needs_admin(enum mng_ipc_op op)
 	case MNG_IPC_OP_WATCH:
 		return false;
 	default:
-		return true;
+		return !mng_ipc_op_self_authorized(op);
 	}
+}
+
+bool mng_ipc_op_self_authorized(enum mng_ipc_op op)
+{
+	return op == MNG_IPC_OP_SESSION_OPEN || op == MNG_IPC_OP_SESSION_CLOSE ||
+	       op == MNG_IPC_OP_AUTH_REPORT;
+}
+
+bool mng_ipc_auth_event_ok(const char *event)
+{
+	size_t i;
+
+	for (i = 0; event && auth_events[i]; i++)
+		if (!strcmp(event, auth_events[i]))
+			return true;
+	return false;
+}
+
+bool mng_ipc_user_name_ok(const char *s)
+{
+	size_t i;
+
+	if (!s || !((*s >= 'a' && *s <= 'z') || *s == '_'))
+		return false;
+	for (i = 1; s[i]; i++) {
+		char c = s[i];
+
+		if (i >= MNG_IPC_USER_MAX || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+					       c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
 }
 
 const char *mng_ipc_errno_name(int code)
@@ -427,9 +474,115 @@ static int req_fail(struct mng_ipc_error *err, int code, const char *fmt, ...)
 	return -code;
 }
 
+/* ---- the text fields of session-open, session-close, auth-report ---- */
+
+enum charset {
+	CS_SEAT,    /* [A-Za-z0-9_-] */
+	CS_SERVICE, /* [A-Za-z0-9_.-] */
+	CS_TTY,	    /* printable ASCII without space */
+	CS_TEXT,    /* valid UTF-8 without control characters */
+};
+
+static bool alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool text_ok(const char *s, enum charset cs)
+{
+	const unsigned char *p;
+	size_t n = strlen(s);
+
+	for (p = (const unsigned char *)s; *p; p++) {
+		switch (cs) {
+		case CS_SEAT:
+			if (!alnum(*p) && *p != '_' && *p != '-')
+				return false;
+			break;
+		case CS_SERVICE:
+			if (!alnum(*p) && *p != '_' && *p != '-' && *p != '.')
+				return false;
+			break;
+		case CS_TTY:
+			if (*p <= 0x20 || *p >= 0x7f)
+				return false;
+			break;
+		case CS_TEXT:
+			if (*p < 0x20 || *p == 0x7f)
+				return false;
+			break;
+		}
+	}
+	return cs != CS_TEXT || utf8_valid(s, n);
+}
+
+struct text_field {
+	const char *key;
+	enum charset cs; /* ignored for "user" and "event" */
+	bool required;
+	size_t off, size; /* where in struct mng_ipc_request, its size */
+};
+
+#define TF(k, c, req, f)                                                                           \
+	{                                                                                          \
+		k, c, req, offsetof(struct mng_ipc_request, f),                                    \
+		    sizeof(((struct mng_ipc_request *)0)->f)                                       \
+	}
+
+static const struct text_field session_fields[] = {
+    TF("user", CS_TEXT, true, user),
+    TF("seat", CS_SEAT, false, seat),
+    TF("tty", CS_TTY, false, tty),
+    TF("service", CS_SERVICE, false, service),
+};
+
+static const struct text_field report_fields[] = {
+    TF("event", CS_TEXT, true, event),
+    TF("user", CS_TEXT, true, user),
+    TF("label", CS_TEXT, false, label),
+    TF("detail", CS_TEXT, false, detail),
+};
+
+static int req_fail(struct mng_ipc_error *err, int code, const char *fmt, ...) MNG_PRINTF(3, 4);
+
+/* Read and check the text fields of a session or report request into req. */
+static int parse_text_args(struct json_object *args, struct mng_ipc_request *req,
+			   const struct text_field *f, size_t nf, struct mng_ipc_error *err)
+{
+	const char *op = mng_ipc_op_name(req->op), *s;
+	struct json_object *v;
+	size_t i;
+
+	for (i = 0; i < nf; i++) {
+		char *dst = (char *)req + f[i].off;
+
+		if (!args || !json_object_object_get_ex(args, f[i].key, &v)) {
+			if (f[i].required)
+				return req_fail(err, EINVAL, "%s needs args.%s", op, f[i].key);
+			continue;
+		}
+		s = get_str(v);
+		if (!s)
+			return req_fail(err, EINVAL, "args.%s must be a string without NUL",
+					f[i].key);
+		if (strlen(s) >= f[i].size)
+			return req_fail(err, EINVAL, "args.%s is longer than %zu bytes", f[i].key,
+					f[i].size - 1);
+		if (!strcmp(f[i].key, "user")	 ? !mng_ipc_user_name_ok(s)
+		    : !strcmp(f[i].key, "event") ? !mng_ipc_auth_event_ok(s)
+						 : !text_ok(s, f[i].cs))
+			return req_fail(err, EINVAL,
+					"args.%s holds a value or character not allowed", f[i].key);
+		memcpy(dst, s, strlen(s) + 1);
+	}
+	return 0;
+}
+
 static int parse_args(struct json_object *args, struct mng_ipc_request *req,
 		      struct mng_ipc_error *err)
 {
+	static const char *const session_keys[] = {"user", "seat", "tty", "service", NULL};
+	static const char *const report_keys[] = {"event", "user", "label", "detail", NULL};
 	static const char *const list_keys[] = {"offset", "limit", NULL};
 	static const char *const dev_keys[] = {"id", "permanent", NULL};
 	static const char *const no_keys[] = {NULL};
@@ -443,18 +596,27 @@ static int parse_args(struct json_object *args, struct mng_ipc_request *req,
 	} else if (req->op == MNG_IPC_OP_ALLOW_DEVICE || req->op == MNG_IPC_OP_BLOCK_DEVICE ||
 		   req->op == MNG_IPC_OP_REJECT_DEVICE) {
 		keys = dev_keys;
+	} else if (req->op == MNG_IPC_OP_SESSION_OPEN || req->op == MNG_IPC_OP_SESSION_CLOSE) {
+		keys = session_keys;
+	} else if (req->op == MNG_IPC_OP_AUTH_REPORT) {
+		keys = report_keys;
 	}
+	if (args && !json_object_is_type(args, json_type_object))
+		return req_fail(err, EINVAL, "\"args\" must be an object");
+	if (args && (bad = unknown_key(args, keys)))
+		return req_fail(err, EINVAL, "unknown argument \"%.64s\" for %s", bad,
+				mng_ipc_op_name(req->op));
+	if (keys == session_keys)
+		return parse_text_args(args, req, session_fields, MNG_ARRAY_SIZE(session_fields),
+				       err);
+	if (keys == report_keys)
+		return parse_text_args(args, req, report_fields, MNG_ARRAY_SIZE(report_fields),
+				       err);
 	if (!args) {
 		if (keys == dev_keys)
 			return req_fail(err, EINVAL, "%s needs args.id", mng_ipc_op_name(req->op));
 		return 0;
 	}
-	if (!json_object_is_type(args, json_type_object))
-		return req_fail(err, EINVAL, "\"args\" must be an object");
-	bad = unknown_key(args, keys);
-	if (bad)
-		return req_fail(err, EINVAL, "unknown argument \"%.64s\" for %s", bad,
-				mng_ipc_op_name(req->op));
 	if (keys == list_keys) {
 		if (json_object_object_get_ex(args, "offset", &v)) {
 			if (!get_uint(v, UINT32_MAX, &n))
@@ -545,6 +707,35 @@ out:
 	return r;
 }
 
+/* Add args with the non-empty text fields of req, each checked as parse would. */
+static int format_text_args(struct json_object *o, const struct mng_ipc_request *req,
+			    const struct text_field *f, size_t nf)
+{
+	struct json_object *args = json_object_new_object();
+	size_t i;
+
+	if (!add(o, "args", args))
+		return -ENOMEM;
+	for (i = 0; i < nf; i++) {
+		const char *s = (const char *)req + f[i].off;
+
+		if (strnlen(s, f[i].size) >= f[i].size)
+			return -EINVAL;
+		if (!*s) {
+			if (f[i].required)
+				return -EINVAL;
+			continue;
+		}
+		if (!strcmp(f[i].key, "user")	 ? !mng_ipc_user_name_ok(s)
+		    : !strcmp(f[i].key, "event") ? !mng_ipc_auth_event_ok(s)
+						 : !text_ok(s, f[i].cs))
+			return -EINVAL;
+		if (!add(args, f[i].key, json_object_new_string(s)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int mng_ipc_request_format(const struct mng_ipc_request *req, char **ret_text, size_t *ret_len)
 {
 	struct json_object *o = NULL, *args = NULL;
@@ -574,6 +765,19 @@ int mng_ipc_request_format(const struct mng_ipc_request *req, char **ret_text, s
 		if (!add(o, "args", args) || !add(args, "id", json_object_new_int64(req->device)) ||
 		    !add(args, "permanent", json_object_new_boolean(req->permanent)))
 			goto out;
+		break;
+	case MNG_IPC_OP_SESSION_OPEN:
+	case MNG_IPC_OP_SESSION_CLOSE:
+		r = format_text_args(o, req, session_fields, MNG_ARRAY_SIZE(session_fields));
+		if (r < 0)
+			goto out;
+		r = -ENOMEM;
+		break;
+	case MNG_IPC_OP_AUTH_REPORT:
+		r = format_text_args(o, req, report_fields, MNG_ARRAY_SIZE(report_fields));
+		if (r < 0)
+			goto out;
+		r = -ENOMEM;
 		break;
 	default:
 		break;
@@ -1138,4 +1342,117 @@ int mng_ipc_peer_is_admin(int fd, const char *group, bool *ret_admin, uid_t *ret
 		*ret_uid = uc.uid;
 	free(groups);
 	return 0;
+}
+
+/* ---- peer credentials and the PAM module's reports ---- */
+
+int mng_ipc_peer_cred(int fd, uid_t *ret_uid, gid_t *ret_gid, pid_t *ret_pid)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+		return -errno;
+	if (len != sizeof(uc))
+		return -EIO;
+	if (ret_uid)
+		*ret_uid = uc.uid;
+	if (ret_gid)
+		*ret_gid = uc.gid;
+	if (ret_pid)
+		*ret_pid = uc.pid;
+	return 0;
+}
+
+/*
+ * One short request: a non-blocking connect (a full listen backlog fails
+ * at once with -EAGAIN instead of blocking the login), the call bounded by
+ * MNG_IPC_NOTIFY_TIMEOUT_MS.
+ */
+static int notify_call(const char *path, const struct mng_ipc_request *req)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct json_object *res = NULL;
+	struct mng_ipc_error err;
+	char *text = NULL;
+	int fd, r;
+
+	/* check the request before anything is connected */
+	r = mng_ipc_request_format(req, &text, NULL);
+	if (r < 0)
+		return r;
+	free(text);
+	if (!path)
+		path = MNG_IPC_SOCKET_DEFAULT;
+	if (!*path)
+		return -EINVAL;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = mng_ipc_call(fd, req, MNG_IPC_NOTIFY_TIMEOUT_MS, &res, &err);
+	json_object_put(res);
+out:
+	(void)close(fd);
+	return r;
+}
+
+/* Copy s (may be NULL) into dst of size bytes; -EINVAL when it does not fit. */
+static int copy_field(char *dst, size_t size, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n >= size)
+		return -EINVAL;
+	memcpy(dst, s ? s : "", n);
+	dst[n] = '\0';
+	return 0;
+}
+
+int mng_ipc_session_notify(const char *socket_path, bool open, const char *user, const char *seat,
+			   const char *tty, const char *service)
+{
+	struct mng_ipc_request req = {.id = 1};
+
+	req.op = open ? MNG_IPC_OP_SESSION_OPEN : MNG_IPC_OP_SESSION_CLOSE;
+	if (!mng_ipc_user_name_ok(user) || copy_field(req.user, sizeof(req.user), user) < 0 ||
+	    copy_field(req.seat, sizeof(req.seat), seat) < 0 ||
+	    copy_field(req.tty, sizeof(req.tty), tty) < 0 ||
+	    copy_field(req.service, sizeof(req.service), service) < 0)
+		return -EINVAL;
+	return notify_call(socket_path, &req);
+}
+
+/* Copy free text: control characters become spaces, cut at a character boundary. */
+static void copy_text(char *dst, size_t size, const char *s)
+{
+	struct json_object *j = mng_ipc_json_string(s, size - 1);
+	const char *t = j ? json_object_get_string(j) : "";
+	size_t i;
+
+	snprintf(dst, size, "%s", t);
+	for (i = 0; dst[i]; i++)
+		if ((unsigned char)dst[i] < 0x20 || dst[i] == 0x7f)
+			dst[i] = ' ';
+	json_object_put(j);
+}
+
+int mng_ipc_auth_report(const char *socket_path, const char *event, const char *user,
+			const char *label, const char *detail)
+{
+	struct mng_ipc_request req = {.id = 1, .op = MNG_IPC_OP_AUTH_REPORT};
+
+	if (!mng_ipc_auth_event_ok(event) || !mng_ipc_user_name_ok(user))
+		return -EINVAL;
+	snprintf(req.event, sizeof(req.event), "%s", event);
+	snprintf(req.user, sizeof(req.user), "%s", user);
+	copy_text(req.label, sizeof(req.label), label);
+	copy_text(req.detail, sizeof(req.detail), detail);
+	return notify_call(socket_path, &req);
 }

@@ -62,7 +62,15 @@ enum mng_ipc_op {
 	MNG_IPC_OP_REJECT_DEVICE,
 	MNG_IPC_OP_POLICY_RELOAD,
 	MNG_IPC_OP_WATCH,
+	MNG_IPC_OP_SESSION_OPEN,  /* a PAM session began: user, seat, tty, service */
+	MNG_IPC_OP_SESSION_CLOSE, /* that session ended */
+	MNG_IPC_OP_AUTH_REPORT,	  /* a login or key event for the audit log */
 };
+
+#define MNG_IPC_USER_MAX 32    /* bytes of a user name: [a-z_][a-z0-9_.-]{0,31} */
+#define MNG_IPC_NAME_MAX 64    /* bytes of seat, tty, service, event */
+#define MNG_IPC_LABEL_MAX 64   /* bytes of a credential label */
+#define MNG_IPC_DETAIL_MAX 512 /* bytes of an auth-report detail */
 
 struct mng_ipc_request {
 	uint32_t id; /* chosen by the client, echoed in the reply */
@@ -71,6 +79,21 @@ struct mng_ipc_request {
 	uint32_t limit;	 /* list-*: 1..MNG_IPC_PAGE_MAX (parse fills in the default) */
 	uint32_t device; /* allow/block/reject-device: the device id */
 	bool permanent;	 /* allow/block/reject-device: also append a rule */
+	/*
+	 * session-open, session-close, auth-report: NUL-terminated text that
+	 * parse checked (no control character, valid UTF-8, within its cap).
+	 * user is a POSIX user name; seat ([A-Za-z0-9_-], may be empty), tty
+	 * (printable ASCII without space, may be empty) and service
+	 * ([A-Za-z0-9_.-], may be empty) belong to the session ops; event
+	 * (one of mng_ipc_auth_event_ok), label and detail to auth-report.
+	 */
+	char user[MNG_IPC_USER_MAX + 1];
+	char seat[MNG_IPC_NAME_MAX + 1];
+	char tty[MNG_IPC_NAME_MAX + 1];
+	char service[MNG_IPC_NAME_MAX + 1];
+	char event[MNG_IPC_NAME_MAX + 1];
+	char label[MNG_IPC_LABEL_MAX + 1];
+	char detail[MNG_IPC_DETAIL_MAX + 1];
 };
 
 /* A failure, found locally or reported by the agent. */
@@ -107,6 +130,24 @@ enum mng_ipc_op mng_ipc_op_from_name(const char *s, size_t len);
  * op is refused to ordinary users until it is listed here as a read.
  */
 bool mng_ipc_op_needs_admin(enum mng_ipc_op op);
+
+/*
+ * mng_ipc_op_self_authorized - whether op is open to every uid and the
+ * agent decides per request from the caller's credentials (session-open,
+ * session-close, auth-report: a caller may speak only for itself unless it
+ * is root). mng_ipc_op_needs_admin is false for these.
+ */
+bool mng_ipc_op_self_authorized(enum mng_ipc_op op);
+
+/*
+ * mng_ipc_auth_event_ok - whether event is one of the auth-report events:
+ * login.ok, login.deny, login.pin-wrong, login.clone-suspected,
+ * login.aaguid-refused, login.bad-signature, key.revoke, key.enroll.
+ */
+bool mng_ipc_auth_event_ok(const char *event);
+
+/* mng_ipc_user_name_ok - whether s is a POSIX user name [a-z_][a-z0-9_.-]{0,31}. */
+bool mng_ipc_user_name_ok(const char *s);
 
 /* mng_ipc_errno_name - "EPERM" for EPERM and so on; every other value gives "EIO". */
 const char *mng_ipc_errno_name(int code);
@@ -276,5 +317,39 @@ bool mng_ipc_admin_match(uid_t uid, gid_t gid, const gid_t *groups, size_t n, bo
  * be read (the caller must then refuse).
  */
 int mng_ipc_peer_is_admin(int fd, const char *group, bool *ret_admin, uid_t *ret_uid);
+
+/*
+ * mng_ipc_peer_cred - the uid, primary gid and pid the kernel recorded
+ * for the peer of the connected socket fd (SO_PEERCRED). Every ret_ may be
+ * NULL. Returns 0 or the -errno of getsockopt.
+ */
+int mng_ipc_peer_cred(int fd, uid_t *ret_uid, gid_t *ret_gid, pid_t *ret_pid);
+
+/*
+ * mng_ipc_session_notify - tell the agent at socket_path (NULL: the
+ * default) that a session of user began (open) or ended, at seat (may be
+ * NULL or "": none, e.g. a remote login), on tty (may be NULL) for the PAM
+ * service (may be NULL). Best effort for the PAM module: connect, send,
+ * wait for the answer, all within MNG_IPC_NOTIFY_TIMEOUT_MS; no output, no
+ * signal (SIGPIPE) raised, no state kept. Returns 0 when the agent accepted
+ * it, -EINVAL (a string out of its charset or cap: nothing is sent),
+ * -ENOENT/-ECONNREFUSED/-EACCES (no agent), -ETIMEDOUT, -EPERM or another
+ * -errno the agent answered.
+ */
+#define MNG_IPC_NOTIFY_TIMEOUT_MS 500
+int mng_ipc_session_notify(const char *socket_path, bool open, const char *user, const char *seat,
+			   const char *tty, const char *service);
+
+/*
+ * mng_ipc_auth_report - ask the agent at socket_path (NULL: the default)
+ * to append an audit record of event (mng_ipc_auth_event_ok) about user,
+ * with the credential label and a free detail (both may be NULL; the
+ * detail is cut to MNG_IPC_DETAIL_MAX bytes at a character boundary and
+ * control characters become spaces, so a report is never lost to its
+ * detail). The agent adds the caller's uid and pid. Same transport,
+ * timeout and errors as mng_ipc_session_notify.
+ */
+int mng_ipc_auth_report(const char *socket_path, const char *event, const char *user,
+			const char *label, const char *detail);
 
 #endif

@@ -39,6 +39,14 @@ static void check_request(const struct mng_ipc_request *req)
 	    again.limit != req->limit || again.device != req->device ||
 	    again.permanent != req->permanent)
 		abort();
+	/* the text fields of session-open/close and auth-report survive too */
+	if (strcmp(again.user, req->user) || strcmp(again.seat, req->seat) ||
+	    strcmp(again.tty, req->tty) || strcmp(again.service, req->service) ||
+	    strcmp(again.event, req->event) || strcmp(again.label, req->label) ||
+	    strcmp(again.detail, req->detail))
+		abort();
+	if (mng_ipc_op_self_authorized(req->op) && !mng_ipc_user_name_ok(req->user))
+		abort();
 	free(text);
 }
 

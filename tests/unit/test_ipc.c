@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -645,6 +646,253 @@ static void test_connect_errors(void **state)
 	assert_int_equal(fd, -1);
 }
 
+/* ---- session-open, session-close, auth-report ---- */
+
+static void parse_ok(const char *t, struct mng_ipc_request *r)
+{
+	struct mng_ipc_error err;
+	int rc = mng_ipc_request_parse(t, strlen(t), r, &err);
+
+	if (rc < 0)
+		print_error("%s: %s\n", t, err.message);
+	assert_int_equal(rc, 0);
+}
+
+static void test_session_and_report_round_trip(void **state)
+{
+	struct mng_ipc_request in = {.id = 11, .op = MNG_IPC_OP_SESSION_OPEN}, out;
+	struct mng_ipc_error err;
+	char *text = NULL;
+	size_t len;
+
+	strcpy(in.user, "taro.yamada");
+	strcpy(in.seat, "seat0");
+	strcpy(in.tty, "/dev/tty1");
+	strcpy(in.service, "gdm-password");
+	assert_int_equal(mng_ipc_request_format(&in, &text, &len), 0);
+	assert_non_null(strstr(text, "\"op\":\"session-open\""));
+	assert_int_equal(mng_ipc_request_parse(text, len, &out, &err), 0);
+	free(text);
+	assert_int_equal(out.op, MNG_IPC_OP_SESSION_OPEN);
+	assert_string_equal(out.user, "taro.yamada");
+	assert_string_equal(out.seat, "seat0");
+	assert_string_equal(out.tty, "/dev/tty1");
+	assert_string_equal(out.service, "gdm-password");
+
+	/* empty optional fields are left out and read back empty */
+	in = (struct mng_ipc_request){.id = 12, .op = MNG_IPC_OP_SESSION_CLOSE};
+	strcpy(in.user, "_svc");
+	assert_int_equal(mng_ipc_request_format(&in, &text, &len), 0);
+	assert_null(strstr(text, "seat"));
+	memset(&out, 0x55, sizeof(out));
+	assert_int_equal(mng_ipc_request_parse(text, len, &out, &err), 0);
+	free(text);
+	assert_int_equal(out.op, MNG_IPC_OP_SESSION_CLOSE);
+	assert_string_equal(out.user, "_svc");
+	assert_string_equal(out.seat, "");
+	assert_string_equal(out.tty, "");
+
+	/* auth-report with a Japanese label and detail */
+	in = (struct mng_ipc_request){.id = 13, .op = MNG_IPC_OP_AUTH_REPORT};
+	strcpy(in.event, "login.clone-suspected");
+	strcpy(in.user, "hanako");
+	strcpy(in.label, "窓口キー 2");
+	strcpy(in.detail, "counter 41 after 57");
+	assert_int_equal(mng_ipc_request_format(&in, &text, &len), 0);
+	assert_int_equal(mng_ipc_request_parse(text, len, &out, &err), 0);
+	free(text);
+	assert_string_equal(out.event, "login.clone-suspected");
+	assert_string_equal(out.label, "窓口キー 2");
+	assert_string_equal(out.detail, "counter 41 after 57");
+
+	/* format refuses what parse would refuse */
+	strcpy(in.event, "login.maybe");
+	assert_int_equal(mng_ipc_request_format(&in, &text, &len), -EINVAL);
+	strcpy(in.event, "login.ok");
+	strcpy(in.user, "Root");
+	assert_int_equal(mng_ipc_request_format(&in, &text, &len), -EINVAL);
+	strcpy(in.user, "root");
+	strcpy(in.label, "a\tb");
+	assert_int_equal(mng_ipc_request_format(&in, &text, &len), -EINVAL);
+	in.label[0] = '\0';
+	in.event[0] = '\0';
+	assert_int_equal(mng_ipc_request_format(&in, &text, &len), -EINVAL);
+}
+
+static void test_session_and_report_bad(void **state)
+{
+	char big[2 * MNG_IPC_DETAIL_MAX + 200], *huge;
+	struct mng_ipc_request r;
+	size_t n;
+
+	parse_ok("{\"v\":1,\"id\":1,\"op\":\"session-open\",\"args\":{\"user\":\"a\"}}", &r);
+	assert_string_equal(r.user, "a");
+	expect_bad("{\"v\":1,\"id\":1,\"op\":\"session-open\"}", EINVAL, "needs args.user", 1);
+	expect_bad("{\"v\":1,\"id\":2,\"op\":\"session-close\",\"args\":{\"seat\":\"seat0\"}}",
+		   EINVAL, "needs args.user", 2);
+	expect_bad("{\"v\":1,\"id\":3,\"op\":\"session-open\",\"args\":{\"user\":\"Bob\"}}", EINVAL,
+		   "args.user holds", 3);
+	expect_bad("{\"v\":1,\"id\":3,\"op\":\"session-open\",\"args\":{\"user\":\"9lives\"}}",
+		   EINVAL, "args.user holds", 3);
+	expect_bad("{\"v\":1,\"id\":3,\"op\":\"session-open\",\"args\":{\"user\":\"\"}}", EINVAL,
+		   "args.user holds", 3);
+	expect_bad("{\"v\":1,\"id\":3,\"op\":\"session-open\",\"args\":{\"user\":"
+		   "\"a234567890123456789012345678901234\"}}",
+		   EINVAL, "longer than 32", 3);
+	expect_bad("{\"v\":1,\"id\":4,\"op\":\"session-open\",\"args\":{\"user\":\"a\",\"seat\":"
+		   "\"seat 0\"}}",
+		   EINVAL, "args.seat holds", 4);
+	expect_bad("{\"v\":1,\"id\":4,\"op\":\"session-open\",\"args\":{\"user\":\"a\",\"tty\":"
+		   "\"tty 1\"}}",
+		   EINVAL, "args.tty holds", 4);
+	expect_bad("{\"v\":1,\"id\":4,\"op\":\"session-open\",\"args\":{\"user\":\"a\",\"service\":"
+		   "\"su/x\"}}",
+		   EINVAL, "args.service holds", 4);
+	expect_bad("{\"v\":1,\"id\":5,\"op\":\"session-open\",\"args\":{\"user\":\"a\",\"uid\":0}}",
+		   EINVAL, "unknown argument \"uid\"", 5);
+	expect_bad("{\"v\":1,\"id\":5,\"op\":\"session-open\",\"args\":{\"user\":7}}", EINVAL,
+		   "args.user must be a string", 5);
+	expect_bad("{\"v\":1,\"id\":5,\"op\":\"session-open\",\"args\":[]}", EINVAL,
+		   "must be an object", 5);
+	/* a NUL byte inside a string is refused (escaped) or not JSON at all (raw) */
+	expect_bad("{\"v\":1,\"id\":6,\"op\":\"session-open\",\"args\":{\"user\":\"a\\u0000b\"}}",
+		   EINVAL, "without NUL", 6);
+	expect_bad_n("{\"v\":1,\"id\":6,\"op\":\"session-open\",\"args\":{\"user\":\"a\0b\"}}", 58,
+		     EPROTO, "", 0);
+	/* auth-report */
+	expect_bad("{\"v\":1,\"id\":7,\"op\":\"auth-report\",\"args\":{\"user\":\"a\"}}", EINVAL,
+		   "needs args.event", 7);
+	expect_bad("{\"v\":1,\"id\":7,\"op\":\"auth-report\",\"args\":{\"event\":\"login.ok\"}}",
+		   EINVAL, "needs args.user", 7);
+	expect_bad("{\"v\":1,\"id\":7,\"op\":\"auth-report\",\"args\":{\"event\":\"device.allow\","
+		   "\"user\":\"a\"}}",
+		   EINVAL, "args.event holds", 7);
+	expect_bad("{\"v\":1,\"id\":7,\"op\":\"auth-report\",\"args\":{\"event\":\"login.ok\","
+		   "\"user\":\"a\",\"label\":\"x\\ny\"}}",
+		   EINVAL, "args.label holds", 7);
+	expect_bad("{\"v\":1,\"id\":7,\"op\":\"auth-report\",\"args\":{\"event\":\"login.ok\","
+		   "\"user\":\"a\",\"detail\":\"\\u001b[2J\"}}",
+		   EINVAL, "args.detail holds", 7);
+	/* invalid UTF-8 never gets that far */
+	expect_bad("{\"v\":1,\"id\":7,\"op\":\"auth-report\",\"args\":{\"event\":\"login.ok\","
+		   "\"user\":\"a\",\"detail\":\"\xff\xfe\"}}",
+		   EPROTO, "", 0);
+	/* a detail one byte over its cap */
+	n = (size_t)snprintf(big, sizeof(big),
+			     "{\"v\":1,\"id\":8,\"op\":\"auth-report\",\"args\":{\"event\":"
+			     "\"login.ok\",\"user\":\"a\",\"detail\":\"");
+	memset(big + n, 'd', MNG_IPC_DETAIL_MAX + 1);
+	strcpy(big + n + MNG_IPC_DETAIL_MAX + 1, "\"}}");
+	expect_bad(big, EINVAL, "args.detail is longer than 512", 8);
+	big[n + MNG_IPC_DETAIL_MAX] = '"';
+	strcpy(big + n + MNG_IPC_DETAIL_MAX + 1, "}}");
+	parse_ok(big, &r);
+	assert_int_equal(strlen(r.detail), MNG_IPC_DETAIL_MAX);
+	/* a 1 MiB user name is refused for size before anything else */
+	huge = malloc(1 << 20);
+	assert_non_null(huge);
+	memset(huge, 'a', 1 << 20);
+	memcpy(huge, "{\"v\":1,\"id\":9,\"op\":\"session-open\",\"args\":{\"user\":\"", 48);
+	expect_bad_n(huge, 1 << 20, EPROTO, "", 0);
+	free(huge);
+}
+
+static void test_auth_names(void **state)
+{
+	assert_int_equal(mng_ipc_op_from_name("auth-report", 11), MNG_IPC_OP_AUTH_REPORT);
+	assert_string_equal(mng_ipc_op_name(MNG_IPC_OP_SESSION_CLOSE), "session-close");
+	assert_false(mng_ipc_op_needs_admin(MNG_IPC_OP_SESSION_OPEN));
+	assert_false(mng_ipc_op_needs_admin(MNG_IPC_OP_AUTH_REPORT));
+	assert_true(mng_ipc_op_self_authorized(MNG_IPC_OP_SESSION_CLOSE));
+	assert_false(mng_ipc_op_self_authorized(MNG_IPC_OP_ALLOW_DEVICE));
+	assert_false(mng_ipc_op_self_authorized(MNG_IPC_OP_STATUS));
+	assert_true(mng_ipc_auth_event_ok("key.enroll"));
+	assert_true(mng_ipc_auth_event_ok("login.bad-signature"));
+	assert_false(mng_ipc_auth_event_ok("login.ok "));
+	assert_false(mng_ipc_auth_event_ok(""));
+	assert_false(mng_ipc_auth_event_ok(NULL));
+	assert_true(mng_ipc_user_name_ok("a"));
+	assert_true(mng_ipc_user_name_ok("_a.b-c9"));
+	assert_true(mng_ipc_user_name_ok("a2345678901234567890123456789012"));
+	assert_false(mng_ipc_user_name_ok("a23456789012345678901234567890123"));
+	assert_false(mng_ipc_user_name_ok("-a"));
+	assert_false(mng_ipc_user_name_ok("a b"));
+	assert_false(mng_ipc_user_name_ok("\xe5\xa4\xaa"));
+	assert_false(mng_ipc_user_name_ok(NULL));
+}
+
+/* A listening socket whose owner never accepts: the helpers give up in time. */
+static void test_notify_client(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char dir[] = "/tmp/mng-notify-XXXXXX", path[64], longdet[4000];
+	struct timespec t0, t1;
+	long ms;
+	int lfd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s", dir);
+	/* nobody there */
+	assert_int_equal(mng_ipc_session_notify(path, true, "alice", "seat0", "tty1", "login"),
+			 -ENOENT);
+	assert_int_equal(mng_ipc_auth_report(path, "login.ok", "alice", "k", "d"), -ENOENT);
+	/* bad arguments: nothing is sent */
+	assert_int_equal(mng_ipc_session_notify(path, true, "Alice", NULL, NULL, NULL), -EINVAL);
+	assert_int_equal(mng_ipc_session_notify(path, true, "alice", "seat 0", NULL, NULL),
+			 -EINVAL);
+	assert_int_equal(mng_ipc_session_notify(path, false, NULL, NULL, NULL, NULL), -EINVAL);
+	assert_int_equal(mng_ipc_auth_report(path, "login.fine", "alice", NULL, NULL), -EINVAL);
+	assert_int_equal(mng_ipc_auth_report(NULL, "login.ok", "", NULL, NULL), -EINVAL);
+	assert_int_equal(mng_ipc_session_notify("", true, "alice", NULL, NULL, NULL), -EINVAL);
+
+	strcpy(sa.sun_path, path);
+	lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(mng_ipc_session_notify(path, true, "alice", "seat0", "tty1", "login"),
+			 -ETIMEDOUT);
+	/* a detail with control bytes and invalid UTF-8, longer than the cap, still goes out */
+	memset(longdet, '\x01', sizeof(longdet) - 1);
+	longdet[sizeof(longdet) - 1] = '\0';
+	longdet[5] = '\xff';
+	assert_int_equal(mng_ipc_auth_report(path, "login.deny", "alice", "\x1b[31m", longdet),
+			 -ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(ms >= 2 * MNG_IPC_NOTIFY_TIMEOUT_MS - 20);
+	assert_true(ms < 2 * MNG_IPC_NOTIFY_TIMEOUT_MS + 1000);
+	/* what arrived is a well-formed request with the cleaned detail */
+	{
+		char buf[MNG_IPC_MSG_MAX + 1];
+		struct mng_ipc_request r;
+		struct mng_ipc_error err;
+		size_t len;
+		int cfd;
+
+		cfd = accept(lfd, NULL, NULL);
+		assert_true(cfd >= 0);
+		assert_int_equal(mng_ipc_recv(cfd, buf, sizeof(buf), 0, &len), 0);
+		assert_int_equal(mng_ipc_request_parse(buf, len, &r, &err), 0);
+		assert_int_equal(r.op, MNG_IPC_OP_SESSION_OPEN);
+		close(cfd);
+		cfd = accept(lfd, NULL, NULL);
+		assert_true(cfd >= 0);
+		assert_int_equal(mng_ipc_recv(cfd, buf, sizeof(buf), 0, &len), 0);
+		assert_int_equal(mng_ipc_request_parse(buf, len, &r, &err), 0);
+		assert_int_equal(r.op, MNG_IPC_OP_AUTH_REPORT);
+		assert_string_equal(r.label, " [31m");
+		assert_true(strlen(r.detail) <= MNG_IPC_DETAIL_MAX);
+		assert_true(strlen(r.detail) > 400);
+		assert_non_null(strstr(r.detail, "\xef\xbf\xbd")); /* U+FFFD for the bad byte */
+		close(cfd);
+	}
+	close(lfd);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -666,6 +914,10 @@ int main(void)
 	    cmocka_unit_test(test_call),
 	    cmocka_unit_test(test_list_bad_pages),
 	    cmocka_unit_test(test_connect_errors),
+	    cmocka_unit_test(test_session_and_report_round_trip),
+	    cmocka_unit_test(test_session_and_report_bad),
+	    cmocka_unit_test(test_auth_names),
+	    cmocka_unit_test(test_notify_client),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

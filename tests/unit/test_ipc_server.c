@@ -285,6 +285,39 @@ static void stop_server(pid_t pid)
 }
 
 /* After each test: a server a failed assertion left behind is killed. */
+/*
+ * The session and report calls: "echo" as the user makes the fake fail
+ * with EBUSY and a message naming what reached the core, so a test sees
+ * the arguments and the caller's credentials the server passed on.
+ */
+static int fake_report(const char *what, const char *user, const char *a1, const char *a2,
+		       const char *a3, const struct agent_peer *by, char *err, size_t errlen)
+{
+	if (strcmp(user, "echo"))
+		return 0;
+	snprintf(err, errlen, "%s %s [%s] [%s] [%s] uid %u pid %d", what, user, a1, a2, a3, by->uid,
+		 (int)by->pid);
+	return -EBUSY;
+}
+
+int agent_session_open(struct agent *a, const char *user, const char *seat, const char *tty,
+		       const char *service, const struct agent_peer *by, char *err, size_t errlen)
+{
+	return fake_report("open", user, seat, tty, service, by, err, errlen);
+}
+
+int agent_session_close(struct agent *a, const char *user, const char *seat, const char *tty,
+			const char *service, const struct agent_peer *by, char *err, size_t errlen)
+{
+	return fake_report("close", user, seat, tty, service, by, err, errlen);
+}
+
+int agent_auth_report(struct agent *a, const char *event, const char *user, const char *label,
+		      const char *detail, const struct agent_peer *by, char *err, size_t errlen)
+{
+	return fake_report(event, user, label, detail, "", by, err, errlen);
+}
+
 static int teardown(void **state)
 {
 	int st;
@@ -588,6 +621,79 @@ static void test_unprivileged_refused(void **state)
 	assert_string_equal(get_string(json_object_array_get_idx(all, 1), "rule"), "implicit");
 	json_object_put(all);
 	close(fd);
+	stop_server(pid);
+}
+
+/* What reaches the core for the session and report ops, and from whom. */
+static int report_client(void)
+{
+	struct mng_ipc_request req = {.id = 5, .op = MNG_IPC_OP_SESSION_OPEN};
+	struct json_object *res = NULL;
+	struct mng_ipc_error err;
+	char want[200];
+	int fd;
+
+	if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+	    setresuid(NOBODY, NOBODY, NOBODY) < 0 || getuid() != NOBODY)
+		return 10;
+	/* not an admin op: the core decides, and sees uid 65534 */
+	if (mng_ipc_connect(sock, &fd) < 0)
+		return 11;
+	strcpy(req.user, "echo");
+	strcpy(req.seat, "seat0");
+	if (mng_ipc_call(fd, &req, 10000, &res, &err) != -EBUSY)
+		return 12;
+	snprintf(want, sizeof(want), "open echo [seat0] [] [] uid %d pid %d", NOBODY,
+		 (int)getpid());
+	if (strcmp(err.message, want))
+		return 13;
+	close(fd);
+	if (mng_ipc_auth_report(sock, "login.pin-wrong", "alice", "k", "x") != 0)
+		return 14;
+	return 0;
+}
+
+static void test_session_and_report_ops(void **state)
+{
+	struct mng_ipc_request req = {.id = 3, .op = MNG_IPC_OP_AUTH_REPORT};
+	struct json_object *res = NULL;
+	struct mng_ipc_error err;
+	char want[200];
+	pid_t pid, child;
+	int fd, st = 0;
+
+	pid = start_server();
+	assert_int_equal(mng_ipc_session_notify(sock, true, "alice", "seat0", "tty1", "login"), 0);
+	assert_int_equal(mng_ipc_session_notify(sock, false, "alice", "seat0", "tty1", "login"), 0);
+	assert_int_equal(mng_ipc_auth_report(sock, "login.ok", "alice", "key 1", NULL), 0);
+	fd = connect_ok();
+	strcpy(req.event, "key.revoke");
+	strcpy(req.user, "echo");
+	strcpy(req.label, "lost key");
+	strcpy(req.detail, "ticket INC-7");
+	assert_int_equal(mng_ipc_call(fd, &req, 10000, &res, &err), -EBUSY);
+	assert_true(err.remote);
+	snprintf(want, sizeof(want), "key.revoke echo [lost key] [ticket INC-7] [] uid %u pid %d",
+		 getuid(), (int)getpid());
+	assert_string_equal(err.message, want);
+	req = (struct mng_ipc_request){.id = 4, .op = MNG_IPC_OP_SESSION_CLOSE};
+	strcpy(req.user, "echo");
+	strcpy(req.tty, "pts/3");
+	strcpy(req.service, "sshd");
+	assert_int_equal(mng_ipc_call(fd, &req, 10000, &res, &err), -EBUSY);
+	snprintf(want, sizeof(want), "close echo [] [pts/3] [sshd] uid %u pid %d", getuid(),
+		 (int)getpid());
+	assert_string_equal(err.message, want);
+	close(fd);
+	if (getuid() == 0) {
+		child = fork();
+		assert_true(child >= 0);
+		if (child == 0)
+			_exit(report_client());
+		assert_int_equal(waitpid(child, &st, 0), child);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
 	stop_server(pid);
 }
 
@@ -1076,6 +1182,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_list_50000_rules, teardown),
 	    cmocka_unit_test_teardown(test_root_changes_device, teardown),
 	    cmocka_unit_test_teardown(test_unprivileged_refused, teardown),
+	    cmocka_unit_test_teardown(test_session_and_report_ops, teardown),
 	    cmocka_unit_test_teardown(test_peer_groups, teardown),
 	    cmocka_unit_test_teardown(test_garbage_gets_errors, teardown),
 	    cmocka_unit_test_teardown(test_watchers, teardown),
