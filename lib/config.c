@@ -27,26 +27,54 @@ enum key {
 	KEY_SOCKET,
 	KEY_STATE_DIR,
 	KEY_HELPDESK,
+	KEY_RP_ID,
+	KEY_CREDENTIALS,
+	KEY_COUNTERS,
+	KEY_FIDO_TIMEOUT,
+	KEY_AAGUID_ALLOW,
+	KEY_LOGIN_GROUP,
 	KEY_COUNT,
+};
+
+/* How a value is checked beyond its length. */
+enum kind {
+	KIND_TEXT,
+	KIND_PATH,
+	KIND_RPID,
+	KIND_SECONDS,
+	KIND_AAGUIDS,
+	KIND_GROUP,
 };
 
 struct keydef {
 	const char *name;
 	size_t offset;
 	size_t max; /* bytes */
-	bool path;
+	enum kind kind;
 };
 
 static const struct keydef keys[KEY_COUNT] = {
     [KEY_RULES_DIR] = {"rules_dir", offsetof(struct mng_config, rules_dir), MNG_CONFIG_VALUE_MAX,
-		       true},
+		       KIND_PATH},
     [KEY_AUDIT_LOG] = {"audit_log", offsetof(struct mng_config, audit_log), MNG_CONFIG_VALUE_MAX,
-		       true},
-    [KEY_SOCKET] = {"socket", offsetof(struct mng_config, socket), MNG_CONFIG_SOCKET_MAX, true},
+		       KIND_PATH},
+    [KEY_SOCKET] = {"socket", offsetof(struct mng_config, socket), MNG_CONFIG_SOCKET_MAX,
+		    KIND_PATH},
     [KEY_STATE_DIR] = {"state_dir", offsetof(struct mng_config, state_dir), MNG_CONFIG_VALUE_MAX,
-		       true},
+		       KIND_PATH},
     [KEY_HELPDESK] = {"helpdesk_contact", offsetof(struct mng_config, helpdesk_contact),
-		      MNG_CONFIG_VALUE_MAX, false},
+		      MNG_CONFIG_VALUE_MAX, KIND_TEXT},
+    [KEY_RP_ID] = {"rp_id", offsetof(struct mng_config, rp_id), MNG_CONFIG_RPID_MAX, KIND_RPID},
+    [KEY_CREDENTIALS] = {"credentials", offsetof(struct mng_config, credentials),
+			 MNG_CONFIG_VALUE_MAX, KIND_PATH},
+    [KEY_COUNTERS] = {"counters", offsetof(struct mng_config, counters), MNG_CONFIG_VALUE_MAX,
+		      KIND_PATH},
+    [KEY_FIDO_TIMEOUT] = {"fido_timeout", offsetof(struct mng_config, fido_timeout), 3,
+			  KIND_SECONDS},
+    [KEY_AAGUID_ALLOW] = {"aaguid_allow", offsetof(struct mng_config, aaguid_allow),
+			  MNG_CONFIG_VALUE_MAX, KIND_AAGUIDS},
+    [KEY_LOGIN_GROUP] = {"login_group", offsetof(struct mng_config, login_group),
+			 MNG_CONFIG_GROUP_MAX, KIND_GROUP},
 };
 
 /* State of one parse; lives on the caller's stack. */
@@ -70,6 +98,10 @@ void mng_config_defaults(struct mng_config *ret)
 	snprintf(ret->audit_log, sizeof(ret->audit_log), "%s", "/var/log/mnguard/audit.log");
 	snprintf(ret->socket, sizeof(ret->socket), "%s", "/run/mnguard/mnguardd.sock");
 	snprintf(ret->state_dir, sizeof(ret->state_dir), "%s", "/var/lib/mnguard");
+	snprintf(ret->credentials, sizeof(ret->credentials), "%s", "/etc/mnguard/credentials");
+	snprintf(ret->counters, sizeof(ret->counters), "%s", "/var/lib/mnguard/counters");
+	ret->fido_timeout = 30;
+	snprintf(ret->login_group, sizeof(ret->login_group), "%s", "mnguard-users");
 }
 
 static void MNG_PRINTF(2, 3) error(struct parse *p, const char *fmt, ...)
@@ -140,11 +172,99 @@ static bool has_control(const char *s)
 	return false;
 }
 
+/* A relying party id: a host name (letters, digits, '-', '.'), lower case. */
+static bool valid_rpid(const char *s)
+{
+	size_t i;
+
+	if (!*s || *s == '.' || *s == '-')
+		return false;
+	for (i = 0; s[i]; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+		      ch == '.'))
+			return false;
+		if (ch == '.' && (s[i + 1] == '.' || s[i + 1] == '\0'))
+			return false;
+	}
+	return true;
+}
+
+/* A POSIX group name, [a-z_][a-z0-9_-]*, at most 32 bytes. */
+static bool valid_group(const char *s)
+{
+	size_t i;
+
+	if (!((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return false;
+	for (i = 1; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static int hexdigit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+/* Comma-separated AAGUIDs (32 lower-case hex digits each), appended. */
+static void add_aaguids(struct parse *p, const char *value)
+{
+	const char *s = value;
+
+	if (!*s) {
+		error(p, "aaguid_allow: empty value");
+		return;
+	}
+	for (;;) {
+		size_t n = strcspn(s, ","), i;
+		unsigned char id[16];
+
+		while (n > 0 && s[n - 1] == ' ')
+			n--;
+		if (n != 32) {
+			error(p, "aaguid_allow: an AAGUID is 32 lower-case hex digits");
+			return;
+		}
+		for (i = 0; i < 16; i++) {
+			int hi = hexdigit(s[2 * i]), lo = hexdigit(s[2 * i + 1]);
+
+			if (hi < 0 || lo < 0) {
+				error(p, "aaguid_allow: an AAGUID is 32 lower-case hex digits");
+				return;
+			}
+			id[i] = (unsigned char)(hi << 4 | lo);
+		}
+		if (p->cfg.n_aaguid_allow >= MNG_CONFIG_AAGUID_MAX) {
+			error(p, "aaguid_allow: more than %u AAGUIDs", MNG_CONFIG_AAGUID_MAX);
+			return;
+		}
+		memcpy(p->cfg.aaguid_allow[p->cfg.n_aaguid_allow++], id, 16);
+		s += strcspn(s, ",");
+		if (!*s)
+			return;
+		s++;
+		while (*s == ' ')
+			s++;
+	}
+}
+
 static void set_value(struct parse *p, enum key k, const char *value)
 {
 	const struct keydef *d = &keys[k];
 	size_t len = strlen(value);
 
+	if (d->kind == KIND_AAGUIDS && !has_control(value)) {
+		add_aaguids(p, value);
+		return;
+	}
 	if (p->set_on[k]) {
 		error(p, "duplicate key '%s' (first set on line %u)", d->name, p->set_on[k]);
 		return;
@@ -158,7 +278,8 @@ static void set_value(struct parse *p, enum key k, const char *value)
 		error(p, "%s: value longer than %zu bytes", d->name, d->max);
 		return;
 	}
-	if (d->path) {
+	switch (d->kind) {
+	case KIND_PATH:
 		if (len == 0) {
 			error(p, "%s: empty value (an absolute path is needed)", d->name);
 			return;
@@ -167,6 +288,35 @@ static void set_value(struct parse *p, enum key k, const char *value)
 			error(p, "%s: not an absolute path", d->name);
 			return;
 		}
+		break;
+	case KIND_RPID:
+		if (!valid_rpid(value)) {
+			error(p, "%s: not a lower-case host name", d->name);
+			return;
+		}
+		break;
+	case KIND_GROUP:
+		if (!valid_group(value)) {
+			error(p, "%s: not a group name", d->name);
+			return;
+		}
+		break;
+	case KIND_SECONDS: {
+		unsigned v = 0;
+		size_t i;
+
+		for (i = 0; i < len; i++)
+			v = (value[i] >= '0' && value[i] <= '9') ? v * 10 + (unsigned)(value[i] - '0')
+								 : ~0u / 2;
+		if (len == 0 || value[0] == '0' || v < 1 || v > MNG_CONFIG_TIMEOUT_MAX) {
+			error(p, "%s: expected seconds, 1..%u", d->name, MNG_CONFIG_TIMEOUT_MAX);
+			return;
+		}
+		p->cfg.fido_timeout = v;
+		return;
+	}
+	default:
+		break;
 	}
 	memcpy((char *)&p->cfg + d->offset, value, len + 1);
 }

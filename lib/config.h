@@ -5,7 +5,7 @@
  *
  * The file holds "key = value" lines, comments and blank lines, nothing
  * else: no sections, no continuation lines, no quoting. Each known key may
- * appear once. The parser reports every problem as "file:line: message"
+ * appear once, except aaguid_allow, whose lines add up. The parser reports every problem as "file:line: message"
  * and a configuration with any problem is not used at all.
  *
  * MUST: an unknown key, a duplicate key, a bad value, a NUL byte, invalid
@@ -27,6 +27,10 @@
 #define MNG_CONFIG_LINE_MAX 196		 /* bytes a line, newline excluded (libinih's buffer) */
 #define MNG_CONFIG_VALUE_MAX 192	 /* bytes of one value */
 #define MNG_CONFIG_SOCKET_MAX 107	 /* bytes of the socket path (sun_path minus its NUL) */
+#define MNG_CONFIG_RPID_MAX 128		 /* bytes of rp_id */
+#define MNG_CONFIG_GROUP_MAX 32		 /* bytes of login_group */
+#define MNG_CONFIG_AAGUID_MAX 64	 /* AAGUIDs in aaguid_allow, all lines together */
+#define MNG_CONFIG_TIMEOUT_MAX 600	 /* seconds, fido_timeout */
 
 struct mng_config {
 	char rules_dir[MNG_CONFIG_VALUE_MAX + 1];	 /* default /etc/mnguard/rules.d */
@@ -34,6 +38,14 @@ struct mng_config {
 	char socket[MNG_CONFIG_VALUE_MAX + 1];		 /* default /run/mnguard/mnguardd.sock */
 	char state_dir[MNG_CONFIG_VALUE_MAX + 1];	 /* default /var/lib/mnguard */
 	char helpdesk_contact[MNG_CONFIG_VALUE_MAX + 1]; /* free text, "" when unset */
+	/* FIDO2 login, pam_mnguard(8) */
+	char rp_id[MNG_CONFIG_RPID_MAX + 1];	       /* "" when unset: the module denies */
+	char credentials[MNG_CONFIG_VALUE_MAX + 1];    /* default /etc/mnguard/credentials */
+	char counters[MNG_CONFIG_VALUE_MAX + 1];       /* default /var/lib/mnguard/counters */
+	unsigned fido_timeout;			       /* seconds for the touch, default 30 */
+	unsigned char aaguid_allow[MNG_CONFIG_AAGUID_MAX][16]; /* empty list = any AAGUID */
+	size_t n_aaguid_allow;
+	char login_group[MNG_CONFIG_GROUP_MAX + 1];    /* default mnguard-users */
 };
 
 /* mng_config_defaults - fill *ret with the built-in defaults. */

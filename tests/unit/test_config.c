@@ -258,6 +258,79 @@ static void test_load_trusted(void **state)
 	rmdir(dir);
 }
 
+/* The FIDO2 login keys of pam_mnguard(8): defaults, values, errors. */
+static void test_fido_keys(void **state)
+{
+	struct mng_config c;
+	struct mng_diags d = {0};
+	const char *text = "rp_id = terminal.city.example.lg.jp\n"
+			   "credentials = /etc/mnguard/creds\n"
+			   "counters = /var/lib/x/counters\n"
+			   "fido_timeout = 2\n"
+			   "aaguid_allow = 0123456789abcdef0123456789abcdef, "
+			   "fedcba9876543210fedcba9876543210\n"
+			   "aaguid_allow = 00000000000000000000000000000001\n"
+			   "login_group = mn_users-1\n";
+	const char *bad = "rp_id = Terminal.example\n"
+			  "credentials = relative\n"
+			  "fido_timeout = 0\n"
+			  "fido_timeout = 601\n"
+			  "aaguid_allow = 0123\n"
+			  "aaguid_allow = 0123456789ABCDEF0123456789abcdef\n"
+			  "login_group = 1users\n"
+			  "rp_id = a..b\n"
+			  "aaguid_allow =\n";
+	char *out, big[200 * 34];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(mng_config_parse("", 0, "t.conf", &c, &d), 0);
+	assert_string_equal(c.rp_id, "");
+	assert_string_equal(c.credentials, "/etc/mnguard/credentials");
+	assert_string_equal(c.counters, "/var/lib/mnguard/counters");
+	assert_int_equal(c.fido_timeout, 30);
+	assert_int_equal(c.n_aaguid_allow, 0);
+	assert_string_equal(c.login_group, "mnguard-users");
+
+	assert_int_equal(parse(text, &c, &d), 0);
+	assert_int_equal(mng_diags_count(&d), 0);
+	assert_string_equal(c.rp_id, "terminal.city.example.lg.jp");
+	assert_string_equal(c.credentials, "/etc/mnguard/creds");
+	assert_string_equal(c.counters, "/var/lib/x/counters");
+	assert_int_equal(c.fido_timeout, 2);
+	assert_int_equal(c.n_aaguid_allow, 3);
+	assert_int_equal(c.aaguid_allow[0][0], 0x01);
+	assert_int_equal(c.aaguid_allow[1][0], 0xfe);
+	assert_int_equal(c.aaguid_allow[2][15], 0x01);
+	assert_string_equal(c.login_group, "mn_users-1");
+
+	assert_int_equal(parse(bad, &c, &d), -EINVAL);
+	out = printed(&d);
+	assert_string_equal(out, "t.conf:1: rp_id: not a lower-case host name\n"
+				 "t.conf:2: credentials: not an absolute path\n"
+				 "t.conf:3: fido_timeout: expected seconds, 1..600\n"
+				 "t.conf:4: duplicate key 'fido_timeout' (first set on line 3)\n"
+				 "t.conf:5: aaguid_allow: an AAGUID is 32 lower-case hex digits\n"
+				 "t.conf:6: aaguid_allow: an AAGUID is 32 lower-case hex digits\n"
+				 "t.conf:7: login_group: not a group name\n"
+				 "t.conf:8: duplicate key 'rp_id' (first set on line 1)\n"
+				 "t.conf:9: aaguid_allow: empty value\n");
+	free(out);
+	mng_diags_clear(&d);
+
+	/* more AAGUIDs than the cap, five a line */
+	big[0] = '\0';
+	for (i = 0; i < 14; i++)
+		strcat(big, "aaguid_allow = 00000000000000000000000000000001,00000000000000000000000000000002,"
+			    "00000000000000000000000000000003,00000000000000000000000000000004,"
+			    "00000000000000000000000000000005\n");
+	assert_int_equal(parse(big, &c, &d), -EINVAL);
+	out = printed(&d);
+	assert_non_null(strstr(out, "t.conf:13: aaguid_allow: more than 64 AAGUIDs"));
+	free(out);
+	mng_diags_clear(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +342,7 @@ int main(void)
 	    cmocka_unit_test(test_huge_inputs),
 	    cmocka_unit_test(test_unknown_key_shown_cut),
 	    cmocka_unit_test(test_load_trusted),
+	    cmocka_unit_test(test_fido_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * auth.c - what pam_mnguard does in each PAM phase (see module.h).
+ *
+ * MUST: every path that does not end in a verified assertion with an
+ *       accepted counter returns a negative errno; -ENOENT (no credential
+ *       line for the user) is the only one nouserok may turn into
+ *       PAM_IGNORE, and only when the credential file itself was fine.
+ * MUST: configuration, credential and counter files are read as trusted
+ *       files; nothing is taken from the environment (a PAM module
+ *       inherits its caller's).
+ * MUST: the PIN is wiped (explicit_bzero) on every path and never logged;
+ *       a conversation that gives no PIN denies, with no fallback to a
+ *       touch-only login.
+ * MUST: a counter that does not increase denies and is logged and reported
+ *       to the agent as a suspected clone.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <grp.h>
+#include <libintl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "counter.h"
+#include "file.h"
+#include "ipc.h"
+#include "module.h"
+
+#define _(s) dgettext("mnguard", s)
+#define N_(s) s
+
+#define GROUPS_MAX 1024
+
+static void bind_domain(void)
+{
+	/* LOCALEDIR is the install prefix, fixed at build time */
+	(void)bindtextdomain("mnguard", LOCALEDIR);
+	(void)bind_textdomain_codeset("mnguard", "UTF-8");
+}
+
+/* Show msg (translated) to the user; best effort. */
+static void say(pam_handle_t *pamh, int style, const char *msg)
+{
+	(void)pam_prompt(pamh, style, NULL, "%s", _(msg));
+}
+
+int mng_pam_parse_args(pam_handle_t *pamh, int argc, const char **argv,
+		       struct mng_pam_args *ret)
+{
+	struct mng_pam_args a = {.config = MNG_CONFIG_PATH};
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (!strncmp(argv[i], "config=", 7) && argv[i][7] == '/')
+			a.config = argv[i] + 7;
+		else if (!strcmp(argv[i], "nouserok"))
+			a.nouserok = true;
+		else if (!strcmp(argv[i], "debug"))
+			a.debug = true;
+		else {
+			pam_syslog(pamh, LOG_ERR, "unknown or bad module argument \"%s\"", argv[i]);
+			return -EINVAL;
+		}
+	}
+	*ret = a;
+	return 0;
+}
+
+static void log_diags(pam_handle_t *pamh, const struct mng_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n && i < 20; i++)
+		pam_syslog(pamh, LOG_ERR, "%s:%u:%u: %s", d->v[i].file, d->v[i].line, d->v[i].col,
+			   d->v[i].msg);
+	if (mng_diags_count(d) > i)
+		pam_syslog(pamh, LOG_ERR, "... %zu more problems", mng_diags_count(d) - i);
+}
+
+static int load_config(pam_handle_t *pamh, const struct mng_pam_args *args,
+		       struct mng_config *cfg)
+{
+	struct mng_diags d = {0};
+	int r = mng_config_load(args->config, MNG_FILE_TRUSTED, cfg, &d);
+
+	if (r < 0) {
+		log_diags(pamh, &d);
+		pam_syslog(pamh, LOG_ERR, "configuration \"%s\" refused", args->config);
+		r = -EBADR;
+	}
+	mng_diags_clear(&d);
+	return r;
+}
+
+static int get_user(pam_handle_t *pamh, const char **ret)
+{
+	const char *user = NULL;
+	size_t i;
+
+	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user)
+		return -EINVAL;
+	/* the credential file's charset; anything else cannot have a key */
+	if (!((user[0] >= 'a' && user[0] <= 'z') || user[0] == '_'))
+		return -ENOENT;
+	for (i = 1; user[i]; i++)
+		if (i >= MNG_CRED_USER_MAX ||
+		    !((user[i] >= 'a' && user[i] <= 'z') || (user[i] >= '0' && user[i] <= '9') ||
+		      user[i] == '_' || user[i] == '.' || user[i] == '-'))
+			return -ENOENT;
+	*ret = user;
+	return 0;
+}
+
+static bool aaguid_allowed(const struct mng_config *cfg, const uint8_t id[16])
+{
+	size_t i;
+
+	if (cfg->n_aaguid_allow == 0)
+		return true;
+	for (i = 0; i < cfg->n_aaguid_allow; i++)
+		if (!memcmp(cfg->aaguid_allow[i], id, 16))
+			return true;
+	return false;
+}
+
+/* Log once (syslog LOG_AUTHPRIV through pam_syslog) and tell the agent. */
+static void report(pam_handle_t *pamh, const struct mng_config *cfg, int prio, const char *event,
+		   const char *user, const char *label, const char *detail)
+{
+	int r;
+
+	pam_syslog(pamh, prio, "MNGUARD_EVENT=%s user=\"%s\" key=\"%s\" %s", event, user,
+		   label ? label : "", detail ? detail : "");
+	r = mng_ipc_auth_report(cfg->socket, event, user, label, detail);
+	if (r < 0)
+		pam_syslog(pamh, LOG_DEBUG, "agent not told of %s: %s", event, strerror(-r));
+}
+
+static int ask_pin(pam_handle_t *pamh, char **ret_pin)
+{
+	char *pin = NULL;
+	size_t len;
+	int r;
+
+	r = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &pin, "%s", _("Security key PIN: "));
+	if (r != PAM_SUCCESS || !pin)
+		return -ECANCELED;
+	len = strlen(pin);
+	if (len < 4 || len > MNG_PAM_PIN_MAX) {
+		explicit_bzero(pin, len);
+		free(pin);
+		return -EACCES;
+	}
+	*ret_pin = pin;
+	return 0;
+}
+
+/* The user's credentials that the configured AAGUID allow-list admits. */
+static int select_creds(pam_handle_t *pamh, const struct mng_config *cfg,
+			const struct mng_credset *set, const char *user,
+			const struct mng_cred ***ret, size_t *ret_n)
+{
+	const struct mng_cred **v;
+	size_t i, n = 0, mine = 0;
+
+	v = calloc(set->n ? set->n : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < set->n; i++) {
+		if (strcmp(set->v[i].user, user))
+			continue;
+		mine++;
+		if (aaguid_allowed(cfg, set->v[i].aaguid))
+			v[n++] = &set->v[i];
+		else
+			report(pamh, cfg, LOG_WARNING, "login.aaguid-refused", user,
+			       set->v[i].label, "enrolled AAGUID not in aaguid_allow");
+	}
+	if (n == 0) {
+		free(v);
+		return mine ? -EACCES : -ENOENT;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static int fido_to_errno(enum mng_fido_result r)
+{
+	switch (r) {
+	case MNG_FIDO_OK:
+		return 0;
+	case MNG_FIDO_NO_DEVICE:
+		return -ENODEV;
+	case MNG_FIDO_TIMEOUT:
+		return -ETIMEDOUT;
+	default:
+		return -EACCES;
+	}
+}
+
+static void tell_result(pam_handle_t *pamh, enum mng_fido_result r)
+{
+	static const char *const msgs[] = {
+	    [MNG_FIDO_DENY] = N_("Login with the security key was refused."),
+	    [MNG_FIDO_NO_DEVICE] = N_("No security key found. Insert your key and try again."),
+	    [MNG_FIDO_NO_CRED] = N_("This security key is not registered for you."),
+	    [MNG_FIDO_PIN_WRONG] = N_("Wrong PIN."),
+	    [MNG_FIDO_PIN_BLOCKED] =
+		N_("The security key PIN is blocked. Contact the help desk."),
+	    [MNG_FIDO_PIN_NEEDED] = N_("The security key needs a PIN. Contact the help desk."),
+	    [MNG_FIDO_TIMEOUT] = N_("The security key was not touched in time."),
+	    [MNG_FIDO_BAD_SIGNATURE] = N_("Login with the security key was refused."),
+	    [MNG_FIDO_FLAGS] = N_("Login with the security key was refused."),
+	    [MNG_FIDO_ERROR] = N_("The security key did not answer correctly."),
+	};
+
+	if ((size_t)r < MNG_ARRAY_SIZE(msgs) && msgs[r] && r != MNG_FIDO_OK)
+		say(pamh, PAM_ERROR_MSG, msgs[r]);
+}
+
+int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args)
+{
+	struct mng_credset set = {0};
+	struct mng_diags d = {0};
+	struct mng_config cfg;
+	struct mng_fido_request req = {0};
+	struct mng_fido_outcome out = {0};
+	const struct mng_cred **mine = NULL, *c;
+	const char *user = NULL;
+	char *pin = NULL, *id = NULL, detail[160];
+	uint32_t stored = 0;
+	size_t n = 0, i;
+	unsigned cflags;
+	int r;
+
+	bind_domain();
+	r = get_user(pamh, &user);
+	if (r < 0)
+		return r;
+	r = load_config(pamh, args, &cfg);
+	if (r < 0)
+		goto out;
+	if (!cfg.rp_id[0]) {
+		pam_syslog(pamh, LOG_ERR, "%s: rp_id is not set; every FIDO2 login is refused",
+			   args->config);
+		r = -EBADR;
+		goto out;
+	}
+	r = mng_credset_load(cfg.credentials, MNG_FILE_TRUSTED, &set, &d);
+	if (r < 0) {
+		log_diags(pamh, &d);
+		pam_syslog(pamh, LOG_ERR, "credential file \"%s\" refused: nobody can log in with a key",
+			   cfg.credentials);
+		r = -EBADR;
+		goto out;
+	}
+	r = select_creds(pamh, &cfg, &set, user, &mine, &n);
+	if (r == -ENOENT) {
+		pam_syslog(pamh, LOG_NOTICE, "user \"%s\" has no security key enrolled", user);
+		goto out;
+	}
+	if (r < 0) {
+		say(pamh, PAM_ERROR_MSG, N_("This kind of security key is not allowed here."));
+		goto out;
+	}
+	req.rp_id = cfg.rp_id;
+	req.creds = mine;
+	req.n = n;
+	req.timeout_ms = (int)cfg.fido_timeout * 1000;
+	req.debug = args->debug;
+	req.pamh = pamh;
+	for (i = 0; i < n; i++) {
+		if (mine[i]->flags & MNG_CRED_F_UV) {
+			r = ask_pin(pamh, &pin);
+			if (r < 0) {
+				report(pamh, &cfg, LOG_NOTICE, "login.deny", user, NULL,
+				       r == -ECANCELED ? "no PIN given" : "PIN of a bad length");
+				r = -EACCES;
+				goto out;
+			}
+			break;
+		}
+	}
+	req.pin = pin;
+	say(pamh, PAM_TEXT_INFO, N_("Touch your security key"));
+	r = mng_fido_assert(&req, &out);
+	if (pin) {
+		explicit_bzero(pin, strlen(pin));
+		free(pin);
+		pin = NULL;
+	}
+	if (r < 0)
+		goto out;
+	if (out.result != MNG_FIDO_OK) {
+		const char *ev = out.result == MNG_FIDO_PIN_WRONG	? "login.pin-wrong"
+				 : out.result == MNG_FIDO_BAD_SIGNATURE ? "login.bad-signature"
+									: "login.deny";
+
+		report(pamh, &cfg, LOG_NOTICE, ev, user, NULL, mng_fido_result_name(out.result));
+		tell_result(pamh, out.result);
+		r = fido_to_errno(out.result);
+		goto out;
+	}
+	c = mine[out.cred];
+	r = mng_cred_id_encode(c->id, c->id_len, &id);
+	if (r < 0)
+		goto out;
+	cflags = (c->flags & MNG_CRED_F_ZERO_OK) ? MNG_COUNTER_ZERO_OK : 0;
+	/* without root (a screen locker) the counter is checked but cannot be stored */
+	if (geteuid() != 0)
+		cflags |= MNG_COUNTER_READ_ONLY;
+	mng_diags_clear(&d);
+	r = mng_counter_advance(cfg.counters, id, out.counter, cflags, &stored, NULL, &d);
+	if (r == -ESTALE) {
+		snprintf(detail, sizeof(detail), "signature counter %u, stored %u: suspected clone",
+			 out.counter, stored);
+		report(pamh, &cfg, LOG_ALERT, "login.clone-suspected", user, c->label, detail);
+		say(pamh, PAM_ERROR_MSG,
+		    N_("This security key may have been copied. Contact the help desk."));
+		r = -EACCES;
+		goto out;
+	}
+	if (r < 0) {
+		log_diags(pamh, &d);
+		pam_syslog(pamh, LOG_ERR, "counter file \"%s\": %s", cfg.counters, strerror(-r));
+		r = -EBADR;
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "signature counter %u", out.counter);
+	report(pamh, &cfg, LOG_INFO, "login.ok", user, c->label, detail);
+	r = 0;
+out:
+	if (pin) {
+		explicit_bzero(pin, strlen(pin));
+		free(pin);
+	}
+	free(id);
+	free(mine);
+	mng_credset_clear(&set);
+	mng_diags_clear(&d);
+	return r;
+}
+
+/* Is user (primary group gid) a member of group? 0 yes, -EPERM no. */
+static int in_group(const char *user, gid_t gid, const char *group)
+{
+	char buf[16384];
+	struct group gr, *g = NULL;
+	gid_t groups[GROUPS_MAX];
+	int ng = GROUPS_MAX, i;
+
+	if (getgrnam_r(group, &gr, buf, sizeof(buf), &g) != 0 || !g)
+		return -EPERM;
+	if (g->gr_gid == gid)
+		return 0;
+	if (getgrouplist(user, gid, groups, &ng) < 0)
+		return -EPERM;
+	for (i = 0; i < ng; i++)
+		if (groups[i] == g->gr_gid)
+			return 0;
+	return -EPERM;
+}
+
+int mng_pam_account(pam_handle_t *pamh, const struct mng_pam_args *args)
+{
+	struct mng_config cfg;
+	struct passwd pw, *p = NULL;
+	const char *user = NULL;
+	char buf[16384];
+	int r;
+
+	r = get_user(pamh, &user);
+	if (r < 0)
+		return r == -ENOENT ? -EPERM : r;
+	r = load_config(pamh, args, &cfg);
+	if (r < 0)
+		return r;
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &p) != 0 || !p)
+		return -EPERM;
+	r = in_group(user, p->pw_gid, cfg.login_group);
+	if (r < 0)
+		pam_syslog(pamh, LOG_NOTICE, "user \"%s\" is not in group \"%s\"", user,
+			   cfg.login_group);
+	return r;
+}
+
+int mng_pam_session(pam_handle_t *pamh, const struct mng_pam_args *args, bool open)
+{
+	struct mng_config cfg;
+	const void *tty = NULL, *service = NULL;
+	const char *user = NULL, *seat;
+	int r;
+
+	if (get_user(pamh, &user) < 0)
+		return 0;
+	if (load_config(pamh, args, &cfg) < 0)
+		mng_config_defaults(&cfg);
+	(void)pam_get_item(pamh, PAM_TTY, &tty);
+	(void)pam_get_item(pamh, PAM_SERVICE, &service);
+	seat = pam_getenv(pamh, "XDG_SEAT");
+	r = mng_ipc_session_notify(cfg.socket, open, user, seat, tty, service);
+	if (r < 0 && args->debug)
+		pam_syslog(pamh, LOG_DEBUG, "agent not told of the session: %s", strerror(-r));
+	return 0;
+}
