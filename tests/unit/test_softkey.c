@@ -24,6 +24,9 @@
 
 #include <cmocka.h>
 #include <cbor.h>
+#include <libpamtest.h>
+#include <pwd.h>
+#include <security/pam_appl.h>
 #include <fido.h>
 #include <fido/es256.h>
 
@@ -827,37 +830,130 @@ static void test_shim_preload(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
-static void test_pamu2fcfg_enrols(void **state)
+#define PAM_U2F "/lib/x86_64-linux-gnu/security/pam_u2f.so"
+#define PAMU2FCFG "/usr/bin/pamu2fcfg"
+
+/* Runs argv with the shim (and extra environment) preloaded; returns the exit status. */
+static int run_preloaded(const char *const *argv, const char *extra_preload, char *out, size_t cap)
 {
-	char out[4096], pre[4096], *old = getenv("LD_PRELOAD");
-	const char *argv[] = {"/usr/bin/pamu2fcfg", "-u", "alice", "-o", "pam://mnguard", NULL};
+	char pre[4096], *old = getenv("LD_PRELOAD");
 	int pfd[2], st;
-	ssize_t n;
+	size_t got = 0;
 	pid_t pid;
 
-	if (access(argv[0], X_OK) != 0)
-		skip();
-	init_key(NULL); /* pamu2fcfg asks for a PIN on a terminal only */
-	snprintf(pre, sizeof(pre), "%s%s%s", old ? old : "", old ? " " : "", sk_so);
+	snprintf(pre, sizeof(pre), "%s%s%s%s%s", old ? old : "", old ? " " : "",
+		 extra_preload ? extra_preload : "", extra_preload ? " " : "", sk_so);
 	assert_int_equal(pipe(pfd), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
 		setenv("LD_PRELOAD", pre, 1);
 		setenv("SOFTKEY_STATE", state_path, 1);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(pfd[1]);
-	n = read(pfd[0], out, sizeof(out) - 1);
+	for (;;) {
+		ssize_t n = read(pfd[0], out + got, cap - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got == cap - 1)
+			break;
+	}
+	out[got] = '\0';
 	close(pfd[0]);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	assert_true(n > 0);
-	out[n] = '\0';
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static const char *user_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	assert_non_null(pw);
+	return pw->pw_name;
+}
+
+static void test_pamu2fcfg_enrols(void **state)
+{
+	const char *argv[] = {PAMU2FCFG, "-u", "alice", "-o", "pam://mnguard", NULL};
+	char out[4096];
+
+	if (access(argv[0], X_OK) != 0)
+		skip();
+	init_key(NULL); /* pamu2fcfg asks for a PIN on a terminal only */
+	assert_int_equal(run_preloaded(argv, NULL, out, sizeof(out)), 0);
 	assert_true(strncmp(out, "alice:", 6) == 0);
 	assert_non_null(strstr(out, ",es256,+presence"));
+}
+
+static int pam_child(const char *user, const char *expect)
+{
+	struct pam_testcase tests[] = {
+	    pam_test(PAMTEST_AUTHENTICATE, atoi(expect)),
+	};
+	enum pamtest_err r = run_pamtest("softkey-u2f", user, NULL, tests, NULL);
+
+	return r == PAMTEST_ERR_OK ? 0 : 30 + (int)r;
+}
+
+/* Debian's pam_u2f.so, dlopen()ed by libpam inside pam_wrapper, finds and uses the
+ * softkey through the shim: a login works, and a corrupted signature is refused. */
+static void test_pam_u2f_login(void **state)
+{
+	const char *user = user_name();
+	const char *enrol[] = {PAMU2FCFG, "-u", user, "-o", "pam://mnguard", NULL};
+	char line[4096], path[400], svc[400], other[400], good[16], bad[16], out[256];
+	const char *child_ok[] = {self_exe, "--pam-child", user, good, NULL};
+	const char *child_bad[] = {self_exe, "--pam-child", user, bad, NULL};
+	FILE *f;
+
+	if (access(PAMU2FCFG, X_OK) != 0 || access(PAM_U2F, R_OK) != 0 ||
+	    access("/usr/lib/x86_64-linux-gnu/libpam_wrapper.so", R_OK) != 0)
+		skip();
+	init_key(NULL);
+	assert_int_equal(run_preloaded(enrol, NULL, line, sizeof(line)), 0);
+	snprintf(path, sizeof(path), "%s/u2f_keys", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", line);
+	fclose(f);
+	snprintf(svc, sizeof(svc), "%s/softkey-u2f", dir);
+	f = fopen(svc, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"auth required " PAM_U2F " authfile=%s origin=pam://mnguard appid=pam://mnguard\n",
+		path);
+	fclose(f);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	f = fopen(other, "w");
+	assert_non_null(f);
+	fputs("auth required /lib/x86_64-linux-gnu/security/pam_deny.so\n", f);
+	fclose(f);
+	snprintf(good, sizeof(good), "%d", PAM_SUCCESS);
+	snprintf(bad, sizeof(bad), "%d", PAM_AUTH_ERR);
+	setenv("PAM_WRAPPER", "1", 1);
+	setenv("PAM_WRAPPER_SERVICE_DIR", dir, 1);
+	assert_int_equal(run_preloaded(child_ok, "libpam_wrapper.so", out, sizeof(out)), 0);
+	{ /* the login really used the key: pam_u2f's assertions moved the counter past
+	   * the enrolment's 1 (it probes with up=false first, then asks for the touch) */
+		const char *show[] = {ctl, "show", state_path, NULL};
+		char *c;
+		assert_int_equal(run(show, line, sizeof(line)), 0);
+		assert_non_null(c = strstr(line, "\ncounter="));
+		assert_true(strtoul(c + 9, NULL, 10) >= 2);
+	}
+	ctl_set("bad_sig=1");
+	assert_int_equal(run_preloaded(child_bad, "libpam_wrapper.so", out, sizeof(out)), 0);
+	unsetenv("PAM_WRAPPER");
+	unsetenv("PAM_WRAPPER_SERVICE_DIR");
+	(void)unlink(path);
+	(void)unlink(svc);
+	(void)unlink(other);
 }
 
 int main(int argc, char **argv)
@@ -883,6 +979,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_bad_state_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_shim_preload, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pamu2fcfg_enrols, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pam_u2f_login, setup, teardown),
 	};
 	int r;
 
@@ -894,6 +991,8 @@ int main(int argc, char **argv)
 		strcpy(state_path, st);
 		return shim_child();
 	}
+	if (argc == 4 && strcmp(argv[1], "--pam-child") == 0)
+		return pam_child(argv[2], argv[3]);
 	sk_so = getenv("MNG_SOFTKEY");
 	ctl = getenv("MNG_SOFTKEY_CTL");
 	if (sk_so == NULL || ctl == NULL || *sk_so == '\0' || *ctl == '\0') {
