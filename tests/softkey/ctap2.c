@@ -6,12 +6,11 @@
  * credentials from an allow list) and authenticatorClientPIN protocol 1
  * (getRetries, getKeyAgreement, setPIN, changePIN, getPINToken).
  *
- * Credential ids carry their own private key: 0x01 | nonce(12) | AES-256-GCM(DER
- * key) | tag(16), under a key derived from the device secret, with the rpIdHash as
- * associated data, so nothing per credential is stored.
+ * Credential ids carry their own wrapped private key (crypto.c), so nothing per
+ * credential is stored.
  *
- * MUST: a credential id is used only when its GCM tag verifies under this device's
- *       secret and the request's rpIdHash.
+ * MUST: a credential id is used only when it unwraps under this device's secret and
+ *       the request's rpIdHash.
  * MUST: PIN retries are decremented and persisted before the PIN hash is compared;
  *       a correct PIN restores them; retries 0 blocks every PIN operation.
  * MUST: every request field is type- and length-checked; a malformed request gets a
@@ -22,11 +21,8 @@
 #include <string.h>
 
 #include <cbor.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include "softkey.h"
 
@@ -43,185 +39,10 @@
 
 #define LIST_MAX 64u /* allow/exclude list entries */
 #define STR_MAX 256u /* rp id and other strings */
-#define WRAP_NONCE 12u
-#define WRAP_TAG 16u
-
-/* ---- small crypto helpers ---- */
-
-static int sha256(const void *p, size_t n, uint8_t out[32])
-{
-	return SHA256(p, n, out) == NULL ? -EIO : 0;
-}
-
-static int hmac256(const uint8_t *key, size_t klen, const uint8_t *p, size_t n, uint8_t out[32])
-{
-	unsigned int len = 32;
-
-	return HMAC(EVP_sha256(), key, (int)klen, p, n, out, &len) == NULL ? -EIO : 0;
-}
-
-/* AES-256-CBC, IV 0, no padding (PIN protocol 1). n must be a multiple of 16. */
-static int aes_cbc(bool enc, const uint8_t key[32], const uint8_t *in, size_t n, uint8_t *out)
-{
-	static const uint8_t iv[16];
-	EVP_CIPHER_CTX *c;
-	int l1 = 0, l2 = 0, r = -EIO;
-
-	if (n == 0 || n % 16 != 0 || n > 1024)
-		return -EINVAL;
-	if ((c = EVP_CIPHER_CTX_new()) == NULL)
-		return -ENOMEM;
-	if (EVP_CipherInit_ex(c, EVP_aes_256_cbc(), NULL, key, iv, enc ? 1 : 0) == 1 &&
-	    EVP_CIPHER_CTX_set_padding(c, 0) == 1 &&
-	    EVP_CipherUpdate(c, out, &l1, in, (int)n) == 1 &&
-	    EVP_CipherFinal_ex(c, out + l1, &l2) == 1 && (size_t)(l1 + l2) == n)
-		r = 0;
-	EVP_CIPHER_CTX_free(c);
-	return r;
-}
-
-static int ec_point(EVP_PKEY *pk, uint8_t x[32], uint8_t y[32])
-{
-	uint8_t pt[65];
-	size_t n = 0;
-
-	if (EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &n) != 1 ||
-	    n != 65 || pt[0] != 0x04)
-		return -EIO;
-	memcpy(x, pt + 1, 32);
-	memcpy(y, pt + 33, 32);
-	return 0;
-}
-
-static EVP_PKEY *ec_from_point(const uint8_t x[32], const uint8_t y[32])
-{
-	uint8_t pt[65];
-	char group[] = "prime256v1";
-	OSSL_PARAM params[3];
-	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *pk = NULL;
-
-	pt[0] = 0x04;
-	memcpy(pt + 1, x, 32);
-	memcpy(pt + 33, y, 32);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt));
-	params[2] = OSSL_PARAM_construct_end();
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL)
-		return NULL;
-	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		pk = NULL;
-	EVP_PKEY_CTX_free(ctx);
-	return pk;
-}
-
-/* DER ECDSA-SHA256 signature of a || b. */
-static int ec_sign(EVP_PKEY *pk, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
-		   uint8_t *sig, size_t *sig_len)
-{
-	EVP_MD_CTX *md;
-	uint8_t *msg;
-	int r = -EIO;
-
-	if ((msg = malloc(alen + blen)) == NULL)
-		return -ENOMEM;
-	memcpy(msg, a, alen);
-	memcpy(msg + alen, b, blen);
-	if ((md = EVP_MD_CTX_new()) != NULL &&
-	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pk) == 1 &&
-	    EVP_DigestSign(md, sig, sig_len, msg, alen + blen) == 1)
-		r = 0;
-	EVP_MD_CTX_free(md);
-	free(msg);
-	return r;
-}
-
-static EVP_PKEY *key_from_der(const uint8_t *der, size_t len)
-{
-	const unsigned char *p = der;
-
-	return d2i_PrivateKey(EVP_PKEY_EC, NULL, &p, (long)len);
-}
-
-static int wrap_key(const struct softkey_state *st, uint8_t out[32])
-{
-	static const char label[] = "mnguard softkey credential wrap v1";
-
-	return hmac256(st->secret, sizeof(st->secret), (const uint8_t *)label, sizeof(label) - 1,
-		       out);
-}
-
-static int gcm(bool enc, const uint8_t key[32], const uint8_t nonce[WRAP_NONCE],
-	       const uint8_t aad[32], const uint8_t *in, size_t n, uint8_t *out, uint8_t tag[16])
-{
-	EVP_CIPHER_CTX *c;
-	int l = 0, r = -EIO;
-
-	if ((c = EVP_CIPHER_CTX_new()) == NULL)
-		return -ENOMEM;
-	if (EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key, nonce, enc ? 1 : 0) != 1 ||
-	    EVP_CipherUpdate(c, NULL, &l, aad, 32) != 1 ||
-	    EVP_CipherUpdate(c, out, &l, in, (int)n) != 1)
-		goto out;
-	if (!enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1)
-		goto out;
-	if (EVP_CipherFinal_ex(c, out + l, &l) != 1)
-		goto out;
-	if (enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1)
-		goto out;
-	r = 0;
-out:
-	EVP_CIPHER_CTX_free(c);
-	return r;
-}
-
-static int cred_wrap(const struct softkey_state *st, EVP_PKEY *pk, const uint8_t rp_hash[32],
-		     uint8_t *id, size_t *id_len)
-{
-	unsigned char *der = NULL;
-	uint8_t key[32];
-	int len, r = -EIO;
-
-	if ((len = i2d_PrivateKey(pk, &der)) <= 0 ||
-	    (size_t)len + 1 + WRAP_NONCE + WRAP_TAG > SOFTKEY_CRED_ID_MAX)
-		goto out;
-	if (wrap_key(st, key) < 0 || RAND_bytes(id + 1, WRAP_NONCE) != 1)
-		goto out;
-	id[0] = 0x01;
-	if (gcm(true, key, id + 1, rp_hash, der, (size_t)len, id + 1 + WRAP_NONCE,
-		id + 1 + WRAP_NONCE + len) < 0)
-		goto out;
-	*id_len = 1 + WRAP_NONCE + (size_t)len + WRAP_TAG;
-	r = 0;
-out:
-	OPENSSL_cleanse(key, sizeof(key));
-	if (der != NULL)
-		OPENSSL_clear_free(der, (size_t)len);
-	return r;
-}
-
-static EVP_PKEY *cred_unwrap(const struct softkey_state *st, const uint8_t rp_hash[32],
-			     const uint8_t *id, size_t id_len)
-{
-	uint8_t key[32], der[SOFTKEY_CRED_ID_MAX], tag[16];
-	EVP_PKEY *pk = NULL;
-	size_t n;
-
-	if (id_len <= 1 + WRAP_NONCE + WRAP_TAG || id_len > SOFTKEY_CRED_ID_MAX || id[0] != 0x01)
-		return NULL;
-	n = id_len - 1 - WRAP_NONCE - WRAP_TAG;
-	memcpy(tag, id + id_len - WRAP_TAG, WRAP_TAG);
-	if (wrap_key(st, key) == 0 &&
-	    gcm(false, key, id + 1, rp_hash, id + 1 + WRAP_NONCE, n, der, tag) == 0)
-		pk = key_from_der(der, n);
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(der, sizeof(der));
-	return pk;
-}
 
 /* ---- CBOR helpers ---- */
 
+/* Adds k: v to map; always drops the caller's references to k and v. */
 static bool map_put(cbor_item_t *map, cbor_item_t *k, cbor_item_t *v)
 {
 	bool ok = map != NULL && k != NULL && v != NULL &&
@@ -254,7 +75,7 @@ static cbor_item_t *cose_key(EVP_PKEY *pk, uint8_t alg_neg)
 	uint8_t x[32], y[32];
 	cbor_item_t *m;
 
-	if (ec_point(pk, x, y) < 0 || (m = cbor_new_definite_map(5)) == NULL)
+	if (softkey_ec_point(pk, x, y) < 0 || (m = cbor_new_definite_map(5)) == NULL)
 		return NULL;
 	if (!map_put(m, cbor_build_uint8(1), cbor_build_uint8(2)) ||
 	    !map_put(m, cbor_build_uint8(3), cbor_build_negint8(alg_neg)) ||
@@ -450,7 +271,7 @@ static uint8_t check_pin_auth(struct softkey_session *s, const struct softkey_st
 		return CTAP2_ERR_PIN_AUTH_INVALID;
 	if (!st->pin_set)
 		return CTAP2_ERR_PIN_NOT_SET;
-	if (n != 16 || hmac256(s->token, sizeof(s->token), cdh, 32, mac) < 0 ||
+	if (n != 16 || softkey_hmac256(s->token, sizeof(s->token), cdh, 32, mac) < 0 ||
 	    CRYPTO_memcmp(mac, a, 16) != 0)
 		return CTAP2_ERR_PIN_AUTH_INVALID;
 	*uv = true;
@@ -491,14 +312,14 @@ static int get_info(struct softkey_session *s, uint8_t *out, size_t *out_len)
 		ok = ok && map_put(opt, cbor_build_string("uv"), cbor_build_bool(true));
 	ok = ok && arr_put(proto, cbor_build_uint8(1));
 	ok = ok && arr_put(trans, cbor_build_string("usb"));
-	if (ok) {
-		ok = map_put(m, cbor_build_uint8(1), ver) &&
-		     map_put(m, cbor_build_uint8(3), bytes(st.aaguid, 16)) &&
-		     map_put(m, cbor_build_uint8(4), opt) &&
-		     map_put(m, cbor_build_uint8(5), cbor_build_uint16(1200)) &&
-		     map_put(m, cbor_build_uint8(6), proto) &&
-		     map_put(m, cbor_build_uint8(9), trans);
-		ver = opt = proto = trans = NULL; /* consumed */
+	if (ok) { /* map_put() consumes its items even when it fails */
+		ok = map_put(m, cbor_build_uint8(1), ver) && ok;
+		ok = map_put(m, cbor_build_uint8(3), bytes(st.aaguid, 16)) && ok;
+		ok = map_put(m, cbor_build_uint8(4), opt) && ok;
+		ok = map_put(m, cbor_build_uint8(5), cbor_build_uint16(1200)) && ok;
+		ok = map_put(m, cbor_build_uint8(6), proto) && ok;
+		ok = map_put(m, cbor_build_uint8(9), trans) && ok;
+		ver = opt = proto = trans = NULL;
 	}
 	softkey_state_wipe(&st);
 	if (ver)
@@ -544,7 +365,7 @@ static uint8_t scan_list(const struct softkey_state *st, const cbor_item_t *list
 		if (!get_bytes(id, &p, &n) || !cbor_isa_string(type))
 			return CTAP2_ERR_CBOR_UNEXPECTED_TYPE;
 		if (*ret_key == NULL && text_eq(type, "public-key") &&
-		    (*ret_key = cred_unwrap(st, rp_hash, p, n)) != NULL) {
+		    (*ret_key = softkey_cred_unwrap(st, rp_hash, p, n)) != NULL) {
 			*ret_id = p;
 			*ret_len = n;
 		}
@@ -594,12 +415,12 @@ static uint8_t make_cred(struct softkey_session *s, const struct req *q, struct 
 	}
 	if ((r = parse_options(q->v[7], &up, &uv, &rk)) != CTAP2_OK)
 		return r;
-	if (up != -1)
+	if (up == 0) /* makeCredential always tests user presence */
 		return CTAP2_ERR_INVALID_OPTION;
 	if (state_read(s, &st) != CTAP2_OK)
 		return CTAP1_ERR_OTHER;
 	memcpy(job->cdh, cdh, 32);
-	if (sha256(rp, strlen(rp), job->rp_hash) < 0) {
+	if (softkey_sha256(rp, strlen(rp), job->rp_hash) < 0) {
 		r = CTAP1_ERR_OTHER;
 		goto out;
 	}
@@ -671,7 +492,7 @@ static uint8_t get_assert(struct softkey_session *s, const struct req *q, struct
 	if (state_read(s, &st) != CTAP2_OK)
 		return CTAP1_ERR_OTHER;
 	memcpy(job->cdh, cdh, 32);
-	if (sha256(rp, strlen(rp), job->rp_hash) < 0) {
+	if (softkey_sha256(rp, strlen(rp), job->rp_hash) < 0) {
 		r = CTAP1_ERR_OTHER;
 		goto out;
 	}
@@ -747,11 +568,11 @@ static uint8_t ecdh_shared(struct softkey_session *s, const cbor_item_t *cose, u
 	}
 	if (x == NULL || y == NULL || ka_ensure(s) < 0)
 		return r;
-	if ((peer = ec_from_point(x, y)) == NULL)
+	if ((peer = softkey_ec_from_point(x, y)) == NULL)
 		goto out;
 	if ((ctx = EVP_PKEY_CTX_new(s->ka, NULL)) == NULL || EVP_PKEY_derive_init(ctx) != 1 ||
 	    EVP_PKEY_derive_set_peer(ctx, peer) != 1 || EVP_PKEY_derive(ctx, z, &zlen) != 1 ||
-	    zlen != 32 || sha256(z, 32, out) < 0)
+	    zlen != 32 || softkey_sha256(z, 32, out) < 0)
 		goto out;
 	r = CTAP2_OK;
 out:
@@ -800,7 +621,8 @@ static uint8_t pin_verify(struct softkey_session *s, const uint8_t shared[32],
 		r = CTAP1_ERR_OTHER;
 		goto out;
 	}
-	good = aes_cbc(false, shared, p, 16, h) == 0 && CRYPTO_memcmp(h, st.pin_hash, 16) == 0;
+	good =
+	    softkey_aes_cbc(false, shared, p, 16, h) == 0 && CRYPTO_memcmp(h, st.pin_hash, 16) == 0;
 	if (!good) {
 		ka_renew(s);
 		s->pin_fails++;
@@ -830,7 +652,7 @@ static uint8_t pin_store(struct softkey_session *s, const uint8_t shared[32], co
 
 	if (n < 64 || n % 16 != 0 || n > sizeof(pad))
 		return CTAP1_ERR_INVALID_LENGTH;
-	if (aes_cbc(false, shared, enc, n, pad) < 0)
+	if (softkey_aes_cbc(false, shared, enc, n, pad) < 0)
 		return CTAP1_ERR_OTHER;
 	len = strnlen((const char *)pad, n);
 	if (len < SOFTKEY_PIN_MIN || len > SOFTKEY_PIN_MAX) {
@@ -919,7 +741,8 @@ static uint8_t client_pin(struct softkey_session *s, const struct req *q, uint8_
 				memcpy(buf, newp, nlen);
 				if (sub == 4 && hlen == 16)
 					memcpy(buf + nlen, hashp, 16);
-				if (hmac256(shared, 32, buf, nlen + (sub == 4 ? 16 : 0), mac) < 0 ||
+				if (softkey_hmac256(shared, 32, buf, nlen + (sub == 4 ? 16 : 0),
+						    mac) < 0 ||
 				    alen != 16 || CRYPTO_memcmp(mac, auth, 16) != 0 ||
 				    (sub == 4 && hlen != 16))
 					r = CTAP2_ERR_PIN_AUTH_INVALID;
@@ -942,7 +765,8 @@ static uint8_t client_pin(struct softkey_session *s, const struct req *q, uint8_
 		r = ecdh_shared(s, q->v[3], shared);
 		if (r == CTAP2_OK)
 			r = pin_verify(s, shared, q->v[6]);
-		if (r == CTAP2_OK && aes_cbc(true, shared, s->token, sizeof(s->token), enc) < 0)
+		if (r == CTAP2_OK &&
+		    softkey_aes_cbc(true, shared, s->token, sizeof(s->token), enc) < 0)
 			r = CTAP1_ERR_OTHER;
 		OPENSSL_cleanse(shared, sizeof(shared));
 		if (r != CTAP2_OK)
@@ -1094,7 +918,7 @@ void softkey_ctap2_complete(struct softkey_session *s, struct softkey_job *job, 
 		flags |= F_UV;
 	if (job->kind == SOFTKEY_JOB_MAKECRED) {
 		if ((key = EVP_EC_gen("P-256")) == NULL ||
-		    cred_wrap(&st, key, job->rp_hash, id, &idl) < 0 ||
+		    softkey_cred_wrap(&st, key, job->rp_hash, id, &idl) < 0 ||
 		    (cose = cose_key(key, 6)) == NULL)
 			goto out;
 		if ((pkl = cbor_serialize_alloc(cose, &pkc, &pkcap)) == 0 || pkl > 128)
@@ -1106,8 +930,8 @@ void softkey_ctap2_complete(struct softkey_session *s, struct softkey_job *job, 
 		memcpy(ad + adl + 18, id, idl);
 		memcpy(ad + adl + 18 + idl, pkc, pkl);
 		adl += 18 + idl + pkl;
-		if ((att = key_from_der(st.attest_key, st.attest_key_len)) == NULL ||
-		    ec_sign(att, ad, adl, job->cdh, 32, sig, &sigl) < 0)
+		if ((att = softkey_key_from_der(st.attest_key, st.attest_key_len)) == NULL ||
+		    softkey_ec_sign(att, ad, adl, job->cdh, 32, sig, &sigl) < 0)
 			goto out;
 		if (st.bad_attest)
 			sig[sigl - 1] ^= 0x01;
@@ -1134,7 +958,7 @@ void softkey_ctap2_complete(struct softkey_session *s, struct softkey_job *job, 
 		st_map = NULL;
 	} else {
 		adl = auth_data(ad, job->rp_hash, flags, st.counter);
-		if (ec_sign(job->cred, ad, adl, job->cdh, 32, sig, &sigl) < 0)
+		if (softkey_ec_sign(job->cred, ad, adl, job->cdh, 32, sig, &sigl) < 0)
 			goto out;
 		if (st.bad_sig)
 			sig[sigl - 1] ^= 0x01;

@@ -4,7 +4,7 @@
  * FIDO2 security key). It speaks CTAPHID frames through libfido2's io callbacks
  * (fido_dev_set_io_functions), so the real libfido2 drives it unmodified.
  *
- * Layers: state.c (the state file), ctap2.c (CBOR commands and their crypto),
+ * Layers: state.c (the state file), crypto.c (OpenSSL), ctap2.c (CBOR commands),
  * softkey.c (CTAPHID framing, keepalives, cancel, the io callbacks), shim.c (the
  * LD_PRELOAD overrides that make libfido2 find the device "softkey:0").
  */
@@ -58,6 +58,26 @@ int softkey_state_lock(const char *path);
 void softkey_state_unlock(int fd);
 void softkey_state_wipe(struct softkey_state *st);
 void softkey_pin_hash(const char *pin, size_t len, uint8_t out[16]);
+
+/* crypto.c: all return 0 / a key on success, -errno / NULL on failure. */
+int softkey_sha256(const void *p, size_t n, uint8_t out[32]);
+int softkey_hmac256(const uint8_t *key, size_t klen, const uint8_t *p, size_t n, uint8_t out[32]);
+/* AES-256-CBC with IV 0 and no padding (PIN protocol 1); n a multiple of 16, <= 1024. */
+int softkey_aes_cbc(bool enc, const uint8_t key[32], const uint8_t *in, size_t n, uint8_t *out);
+/* Affine coordinates of a P-256 public key / a P-256 public key from them (checked
+ * to be on the curve). The key returned is owned by the caller. */
+int softkey_ec_point(EVP_PKEY *pk, uint8_t x[32], uint8_t y[32]);
+EVP_PKEY *softkey_ec_from_point(const uint8_t x[32], const uint8_t y[32]);
+/* DER ECDSA-SHA-256 signature over a || b into sig (*sig_len: capacity in, length out). */
+int softkey_ec_sign(EVP_PKEY *pk, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+		    uint8_t *sig, size_t *sig_len);
+EVP_PKEY *softkey_key_from_der(const uint8_t *der, size_t len);
+/* Credential id holding pk for the relying party rp_hash (id: SOFTKEY_CRED_ID_MAX bytes),
+ * and the way back; unwrap returns NULL for an id of another device or relying party. */
+int softkey_cred_wrap(const struct softkey_state *st, EVP_PKEY *pk, const uint8_t rp_hash[32],
+		      uint8_t *id, size_t *id_len);
+EVP_PKEY *softkey_cred_unwrap(const struct softkey_state *st, const uint8_t rp_hash[32],
+			      const uint8_t *id, size_t id_len);
 
 /* One open handle ("power cycle"): the PIN session. */
 struct softkey_session {
