@@ -306,10 +306,11 @@ static int get_info(struct softkey_session *s, uint8_t *out, size_t *out_len)
 	ok = ok && arr_put(ver, cbor_build_string("FIDO_2_0"));
 	ok = ok && map_put(opt, cbor_build_string("rk"), cbor_build_bool(false));
 	ok = ok && map_put(opt, cbor_build_string("up"), cbor_build_bool(true));
-	ok = ok && map_put(opt, cbor_build_string("plat"), cbor_build_bool(false));
-	ok = ok && map_put(opt, cbor_build_string("clientPin"), cbor_build_bool(st.pin_set));
+	/* canonical CTAP2 order (shorter keys first), which libfido2 checks */
 	if (st.builtin_uv)
 		ok = ok && map_put(opt, cbor_build_string("uv"), cbor_build_bool(true));
+	ok = ok && map_put(opt, cbor_build_string("plat"), cbor_build_bool(false));
+	ok = ok && map_put(opt, cbor_build_string("clientPin"), cbor_build_bool(st.pin_set));
 	ok = ok && arr_put(proto, cbor_build_uint8(1));
 	ok = ok && arr_put(trans, cbor_build_string("usb"));
 	if (ok) { /* map_put() consumes its items even when it fails */

@@ -287,6 +287,54 @@ static void test_assert_verifies_and_counts(void **state)
 	close_dev(&d);
 }
 
+/* An assertion with options.uv set, as a module that insists on UV asks for it. */
+static int get_assert_uv(fido_dev_t *d, const struct cred *c, const char *pin,
+			 fido_assert_t **ret_assert)
+{
+	fido_assert_t *a = fido_assert_new();
+	unsigned char cdh[32];
+	int r;
+
+	rand_cdh(cdh);
+	assert_int_equal(fido_assert_set_clientdata_hash(a, cdh, sizeof(cdh)), FIDO_OK);
+	assert_int_equal(fido_assert_set_rp(a, RP), FIDO_OK);
+	assert_int_equal(fido_assert_allow_cred(a, c->id, c->id_len), FIDO_OK);
+	assert_int_equal(fido_assert_set_uv(a, FIDO_OPT_TRUE), FIDO_OK);
+	assert_int_equal(fido_assert_set_up(a, FIDO_OPT_TRUE), FIDO_OK);
+	r = fido_dev_get_assert(d, a, pin);
+	if (r == FIDO_OK && ret_assert != NULL)
+		*ret_assert = a;
+	else
+		fido_assert_free(&a);
+	return r;
+}
+
+static void test_uv_option(void **state)
+{
+	fido_dev_t *d = open_dev();
+	fido_assert_t *a = NULL;
+	struct cred cr;
+
+	assert_int_equal(make_cred(d, PIN, &cr, NULL), FIDO_OK);
+	/* uv requested together with the PIN: verified by the PIN */
+	assert_int_equal(get_assert_uv(d, &cr, PIN, &a), FIDO_OK);
+	assert_int_equal(fido_assert_flags(a, 0) & 0x05, 0x05);
+	assert_int_equal(fido_assert_verify(a, 0, COSE_ES256, cr.pk), FIDO_OK);
+	fido_assert_free(&a);
+	/* uv requested without a PIN on a key with no built-in UV */
+	assert_int_equal(get_assert_uv(d, &cr, NULL, NULL), FIDO_ERR_UNSUPPORTED_OPTION);
+	close_dev(&d);
+	/* a key with built-in UV (a fingerprint key) */
+	ctl_set("builtin_uv=1");
+	d = open_dev();
+	assert_true(fido_dev_has_uv(d));
+	assert_int_equal(get_assert_uv(d, &cr, NULL, &a), FIDO_OK);
+	assert_int_equal(fido_assert_flags(a, 0) & 0x05, 0x05);
+	fido_assert_free(&a);
+	es256_pk_free(&cr.pk);
+	close_dev(&d);
+}
+
 static void test_counter_persists_across_opens(void **state)
 {
 	fido_dev_t *d = open_dev();
@@ -971,6 +1019,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_bad_attestation_switch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_assert_verifies_and_counts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_counter_persists_across_opens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_uv_option, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pin_wrong_right_retries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_set_and_change_pin, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fault_no_uv_no_up, setup, teardown),
