@@ -100,22 +100,28 @@ static int load_config(pam_handle_t *pamh, const struct mng_pam_args *args,
 	return r;
 }
 
-static int get_user(pam_handle_t *pamh, const char **ret)
+/*
+ * The user PAM names. *ret_valid tells whether the name is in the
+ * credential file's charset; a name outside it cannot have a key, and is
+ * never logged or sent anywhere.
+ */
+static int get_user(pam_handle_t *pamh, const char **ret, bool *ret_valid)
 {
 	const char *user = NULL;
+	bool valid = true;
 	size_t i;
 
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user)
 		return -EINVAL;
-	/* the credential file's charset; anything else cannot have a key */
 	if (!((user[0] >= 'a' && user[0] <= 'z') || user[0] == '_'))
-		return -ENOENT;
-	for (i = 1; user[i]; i++)
+		valid = false;
+	for (i = 1; valid && user[i]; i++)
 		if (i >= MNG_CRED_USER_MAX ||
 		    !((user[i] >= 'a' && user[i] <= 'z') || (user[i] >= '0' && user[i] <= '9') ||
 		      user[i] == '_' || user[i] == '.' || user[i] == '-'))
-			return -ENOENT;
+			valid = false;
 	*ret = user;
+	*ret_valid = valid;
 	return 0;
 }
 
@@ -240,10 +246,11 @@ int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args)
 	uint32_t stored = 0;
 	size_t n = 0, i;
 	unsigned cflags;
+	bool valid;
 	int r;
 
 	bind_domain();
-	r = get_user(pamh, &user);
+	r = get_user(pamh, &user, &valid);
 	if (r < 0)
 		return r;
 	r = load_config(pamh, args, &cfg);
@@ -261,6 +268,11 @@ int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args)
 		pam_syslog(pamh, LOG_ERR, "credential file \"%s\" refused: nobody can log in with a key",
 			   cfg.credentials);
 		r = -EBADR;
+		goto out;
+	}
+	if (!valid) {
+		pam_syslog(pamh, LOG_NOTICE, "user name outside the credential file's charset");
+		r = -ENOENT;
 		goto out;
 	}
 	r = select_creds(pamh, &cfg, &set, user, &mine, &n);
@@ -376,11 +388,14 @@ int mng_pam_account(pam_handle_t *pamh, const struct mng_pam_args *args)
 	struct passwd pw, *p = NULL;
 	const char *user = NULL;
 	char buf[16384];
+	bool valid;
 	int r;
 
-	r = get_user(pamh, &user);
+	r = get_user(pamh, &user, &valid);
 	if (r < 0)
-		return r == -ENOENT ? -EPERM : r;
+		return r;
+	if (!valid)
+		return -EPERM;
 	r = load_config(pamh, args, &cfg);
 	if (r < 0)
 		return r;
@@ -398,9 +413,10 @@ int mng_pam_session(pam_handle_t *pamh, const struct mng_pam_args *args, bool op
 	struct mng_config cfg;
 	const void *tty = NULL, *service = NULL;
 	const char *user = NULL, *seat;
+	bool valid;
 	int r;
 
-	if (get_user(pamh, &user) < 0)
+	if (get_user(pamh, &user, &valid) < 0 || !valid)
 		return 0;
 	if (load_config(pamh, args, &cfg) < 0)
 		mng_config_defaults(&cfg);
