@@ -24,6 +24,10 @@ int ctl_generate_policy(int argc, char **argv); /* generate-policy [...] */
 int ctl_audit(int argc, char **argv);		/* audit verify FILE [--anchor F] */
 int ctl_judge(int argc, char **argv);		/* judge [--rules PATH]... */
 
+/* The FIDO2 credential file (ctl_key.c): key list [--json], key revoke USER [LABEL|--id ID]. */
+int ctl_key(int argc, char **argv);
+void ctl_key_set_socket(const char *path); /* where revoke reports to the agent */
+
 /* Commands that talk to the agent over its socket (ctl_agent.c). */
 void ctl_set_socket(const char *path);	      /* --socket PATH before the command */
 int ctl_status(int argc, char **argv);	      /* status [--json] */

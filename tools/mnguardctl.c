@@ -21,23 +21,25 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{"rules", ctl_rules, "rules check FILE...          check rule files, report every error"},
-	{"generate-policy", ctl_generate_policy,
-	 "generate-policy [--target T]   print one rule per present USB device"},
-	{"judge", ctl_judge, "judge [--rules PATH]...      judge present devices, print a table"},
-	{"audit", ctl_audit, "audit verify FILE [--anchor F]  verify the audit chain"},
-	{"status", ctl_status, "status [--json]               the agent, its policy, device counts"},
-	{"list-devices", ctl_list_devices,
-	 "list-devices [--json]         present USB devices and what the agent decided"},
-	{"list-rules", ctl_list_rules, "list-rules [--json]           the rules in force"},
-	{"allow-device", ctl_allow_device,
-	 "allow-device ID [--permanent] authorize a device now (admin)"},
-	{"block-device", ctl_block_device,
-	 "block-device ID [--permanent] deauthorize a device now (admin)"},
-	{"reject-device", ctl_reject_device,
-	 "reject-device ID [--permanent] remove a device now (admin)"},
-	{"policy", ctl_policy, "policy reload                 load the rules again (admin)"},
-	{"watch", ctl_watch, "watch [--json]                print the agent's events as they happen"},
+    {"rules", ctl_rules, "rules check FILE...          check rule files, report every error"},
+    {"generate-policy", ctl_generate_policy,
+     "generate-policy [--target T]   print one rule per present USB device"},
+    {"judge", ctl_judge, "judge [--rules PATH]...      judge present devices, print a table"},
+    {"audit", ctl_audit, "audit verify FILE [--anchor F]  verify the audit chain"},
+    {"status", ctl_status, "status [--json]               the agent, its policy, device counts"},
+    {"list-devices", ctl_list_devices,
+     "list-devices [--json]         present USB devices and what the agent decided"},
+    {"list-rules", ctl_list_rules, "list-rules [--json]           the rules in force"},
+    {"allow-device", ctl_allow_device,
+     "allow-device ID [--permanent] authorize a device now (admin)"},
+    {"block-device", ctl_block_device,
+     "block-device ID [--permanent] deauthorize a device now (admin)"},
+    {"reject-device", ctl_reject_device,
+     "reject-device ID [--permanent] remove a device now (admin)"},
+    {"policy", ctl_policy, "policy reload                 load the rules again (admin)"},
+    {"watch", ctl_watch, "watch [--json]                print the agent's events as they happen"},
+    {"key", ctl_key,
+     "key list|revoke ...           FIDO2 credentials: list, revoke USER [LABEL|--id ID] (root)"},
 };
 
 static void usage(FILE *f)
@@ -59,10 +61,12 @@ int main(int argc, char **argv)
 	while (argc >= 2 && !strncmp(argv[1], "--socket", 8)) {
 		if (argv[1][8] == '=' && argv[1][9]) {
 			ctl_set_socket(argv[1] + 9);
+			ctl_key_set_socket(argv[1] + 9);
 			argv++;
 			argc--;
 		} else if (!argv[1][8] && argc >= 3 && argv[2][0]) {
 			ctl_set_socket(argv[2]);
+			ctl_key_set_socket(argv[2]);
 			argv += 2;
 			argc -= 2;
 		} else {
