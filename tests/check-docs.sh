@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Documentation checks: every man page is clean under mandoc -Tlint, and
-# every mnguardctl subcommand and long option, and every rule keyword the
-# parser accepts, is documented. Prints PASS:/FAIL: lines.
+# every mnguardctl and mnguard-helpdesk subcommand and long option, and
+# every rule keyword the parser accepts, is documented. Prints PASS:/FAIL: lines.
 set -u
 CTL=${MNG_CTL:-build/default/mnguardctl}
 fail() { echo "FAIL: $*"; }
@@ -33,6 +33,29 @@ for o in $(sed -n 's/.*{"\([a-z][a-z-]*\)", *\(no\|required\|optional\)_argument
 		pass "mnguardctl.8 documents --$o"
 	else
 		fail "mnguardctl.8 does not document --$o"
+	fi
+done
+
+# mnguard-helpdesk: its commands (from --help) and the long options of
+# tools/helpdesk_*.c are in mnguard-helpdesk.1.
+HD=${MNG_HELPDESK:-build/default/mnguard-helpdesk}
+if [ -x "$HD" ]; then
+	for c in $("$HD" --help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p'); do
+		if grep -q "^\.Cm $c\b" docs/mnguard-helpdesk.1; then
+			pass "mnguard-helpdesk.1 documents command $c"
+		else
+			fail "mnguard-helpdesk.1 does not document command $c"
+		fi
+	done
+else
+	fail "mnguard-helpdesk not built ($HD)"
+fi
+for o in $(sed -n 's/.*{"\([a-z][a-z-]*\)", *\(no\|required\|optional\)_argument.*/\1/p' tools/helpdesk_*.c | sort -u); do
+	[ "$o" = help ] && continue
+	if grep -q "Fl -$o\b" docs/mnguard-helpdesk.1; then
+		pass "mnguard-helpdesk.1 documents --$o"
+	else
+		fail "mnguard-helpdesk.1 does not document --$o"
 	fi
 done
 
