@@ -27,6 +27,7 @@
 #include <systemd/sd-login.h>
 
 #include "agent_int.h"
+#include "device_parent.h"
 #include "events.h"
 #include "sysfs.h"
 
@@ -436,6 +437,36 @@ static void unreadable(struct agent *a, const char *syspath, int err)
 	report_dev(a, EV_DEVICE_BLOCK, LOG_WARNING, &e->pub, seat_subject(a), "block", detail);
 }
 
+/*
+ * The hash of the USB device in syspath's parent directory when the table
+ * holds it (a hub plugged in before, or a root hub), so that a plug does not
+ * read the parent's attributes again; NULL makes the reader fetch it from
+ * sysfs (a root hub's parent, the host controller, is never in the table).
+ * The entry of a device that was unreadable from the start has no hash and
+ * is not used. The entry follows the parent: its removal drops it, a rescan
+ * reads parents before their children, and another device at the same path
+ * gets a new entry; so the hash is the one reading the parent now gives, as
+ * long as the parent can still be read (a parent that turned unreadable
+ * keeps the hash it was judged with, where reading it would leave the
+ * parent-hash empty).
+ */
+static const char *known_parent_hash(const struct agent *a, const char *syspath)
+{
+	const char *slash = strrchr(syspath, '/');
+	size_t len = slash ? (size_t)(slash - syspath) : 0;
+	size_t i;
+
+	if (!len)
+		return NULL;
+	for (i = 0; i < a->n_devs; i++) {
+		const struct mng_device *p = &a->devs[i]->pub.dev;
+
+		if (!strncmp(p->syspath, syspath, len) && p->syspath[len] == '\0')
+			return p->hash[0] ? p->hash : NULL;
+	}
+	return NULL;
+}
+
 /* A usb_device is present at syspath: judge it as new, or again. */
 static void present(struct agent *a, const char *syspath, bool change, bool rejudge_manual)
 {
@@ -447,7 +478,7 @@ static void present(struct agent *a, const char *syspath, bool change, bool reju
 		(void)sysfs_block(syspath);
 		return;
 	}
-	r = mng_device_read_sysfs(syspath, dev);
+	r = mng_device_read_sysfs_parent(syspath, known_parent_hash(a, syspath), dev);
 	if (r == -ENOENT || r == -ENODEV) {
 		if (e)
 			report_removed(a, e, "gone");

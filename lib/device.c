@@ -48,6 +48,7 @@
 #include <libudev.h>
 
 #include "device.h"
+#include "device_parent.h"
 #include "mng.h"
 #include "sha256.h"
 #include "usbdesc.h"
@@ -289,7 +290,15 @@ out:
 	return r;
 }
 
-static int read_one(const char *syspath, struct mng_device *d, bool with_parent);
+/* how read_one() fills parent_hash */
+enum parent_mode {
+	PARENT_NONE,  /* leave it empty (reading the parent itself) */
+	PARENT_READ,  /* read the parent device from sysfs */
+	PARENT_KNOWN, /* the caller knows it */
+};
+
+static int read_one(const char *syspath, struct mng_device *d, enum parent_mode pm,
+		    const char *parent_hash);
 
 static int read_parent_hash(const char *syspath, struct mng_device *d)
 {
@@ -323,7 +332,7 @@ static int read_parent_hash(const char *syspath, struct mng_device *d)
 	 * A parent that cannot be read leaves parent-hash empty (no rule with
 	 * a parent-hash matches then); it does not make this device unreadable.
 	 */
-	r = read_one(parent, p, false);
+	r = read_one(parent, p, PARENT_NONE, NULL);
 	if (r >= 0)
 		memcpy(d->parent_hash, p->hash, sizeof(d->parent_hash)); /* "" if unparsable */
 	else if (r != -ENOMEM)
@@ -332,7 +341,8 @@ static int read_parent_hash(const char *syspath, struct mng_device *d)
 	return r;
 }
 
-static int read_one(const char *syspath, struct mng_device *d, bool with_parent)
+static int read_one(const char *syspath, struct mng_device *d, enum parent_mode pm,
+		    const char *parent_hash)
 {
 	char vid[5], pid[5];
 	const char *base;
@@ -381,13 +391,29 @@ static int read_one(const char *syspath, struct mng_device *d, bool with_parent)
 		d->hash[0] = '\0';
 	}
 
-	r = with_parent ? read_parent_hash(syspath, d) : 0;
+	if (pm == PARENT_READ)
+		r = read_parent_hash(syspath, d);
+	else if (pm == PARENT_KNOWN)
+		memcpy(d->parent_hash, parent_hash, MNG_DEV_HASH_LEN + 1);
 out:
 	close(fd);
 	return r;
 }
 
-int mng_device_read_sysfs(const char *syspath, struct mng_device *ret)
+/* a device hash as read_one() writes it: 43 base64 characters and one '=' */
+static bool hash_text_ok(const char *h)
+{
+	size_t i;
+
+	for (i = 0; i < MNG_DEV_HASH_LEN - 1; i++)
+		if (!((h[i] >= 'A' && h[i] <= 'Z') || (h[i] >= 'a' && h[i] <= 'z') ||
+		      (h[i] >= '0' && h[i] <= '9') || h[i] == '+' || h[i] == '/'))
+			return false;
+	return h[MNG_DEV_HASH_LEN - 1] == '=' && h[MNG_DEV_HASH_LEN] == '\0';
+}
+
+static int read_sysfs(const char *syspath, enum parent_mode pm, const char *parent_hash,
+		      struct mng_device *ret)
 {
 	struct mng_device *d;
 	int r;
@@ -397,11 +423,27 @@ int mng_device_read_sysfs(const char *syspath, struct mng_device *ret)
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	r = read_one(syspath, d, true);
+	r = read_one(syspath, d, pm, parent_hash);
 	if (r >= 0)
 		*ret = *d;
 	free(d);
 	return r < 0 ? r : 0;
+}
+
+int mng_device_read_sysfs(const char *syspath, struct mng_device *ret)
+{
+	return read_sysfs(syspath, PARENT_READ, NULL, ret);
+}
+
+int mng_device_read_sysfs_parent(const char *syspath, const char *parent_hash,
+				 struct mng_device *ret)
+{
+	if (!parent_hash)
+		return read_sysfs(syspath, PARENT_READ, NULL, ret);
+	if (strnlen(parent_hash, MNG_DEV_HASH_LEN + 1) != MNG_DEV_HASH_LEN ||
+	    !hash_text_ok(parent_hash))
+		return -EINVAL;
+	return read_sysfs(syspath, PARENT_KNOWN, parent_hash, ret);
 }
 
 /* ---- enumeration ---- */

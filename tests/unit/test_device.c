@@ -24,6 +24,7 @@
 #include <umockdev.h>
 
 #include "device.h"
+#include "device_parent.h"
 #include "usbdesc.h"
 
 #define USB1 "/sys/devices/pci0000:00/0000:00:14.0/usb1"
@@ -516,6 +517,96 @@ static void test_parent_with_bad_attributes(void **state)
 	assert_int_equal(mng_device_read_sysfs(HUB, &d), -EINVAL);
 }
 
+/* ---- a parent hash the caller already holds ---- */
+
+/* Given the parent's own hash, every device reads exactly as with the parent read from sysfs. */
+static void test_known_parent_hash_same_result(void **state)
+{
+	static struct mng_device full, fast, parent;
+	char **paths = NULL;
+	size_t n = 0, i;
+
+	assert_int_equal(mng_device_enumerate(&paths, &n), 0);
+	for (i = 0; i < n; i++) {
+		char pp[4096], *slash;
+		const char *known = NULL;
+
+		read_ok(paths[i], &full);
+		snprintf(pp, sizeof(pp), "%s", paths[i]);
+		slash = strrchr(pp, '/');
+		*slash = '\0';
+		if (mng_device_read_sysfs(pp, &parent) == 0)
+			known = parent.hash; /* not for a root hub: its parent is the controller */
+		else
+			assert_string_equal(paths[i], USB1);
+		assert_int_equal(mng_device_read_sysfs_parent(paths[i], known, &fast), 0);
+		assert_memory_equal(&full, &fast, sizeof(full));
+		/* NULL reads the parent: the same again */
+		assert_int_equal(mng_device_read_sysfs_parent(paths[i], NULL, &fast), 0);
+		assert_memory_equal(&full, &fast, sizeof(full));
+	}
+	mng_device_paths_free(paths, n);
+}
+
+/* The known hash is taken as given: the parent is not read at all. */
+static void test_known_parent_hash_is_not_reread(void **state)
+{
+	static const char other[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+	static struct mng_device hub, d;
+	char *p = tb_path(*state, HUB, "descriptors");
+
+	read_ok(HUB, &hub);
+	/* the hub's descriptors broken: reading it now would leave parent-hash empty */
+	assert_true(g_file_set_contents(p, "\x12\x01", 2, NULL));
+	g_free(p);
+	read_ok(BALL, &d);
+	assert_string_equal(d.parent_hash, "");
+	assert_int_equal(mng_device_read_sysfs_parent(BALL, hub.hash, &d), 0);
+	assert_string_equal(d.parent_hash, hub.hash);
+	assert_string_equal(d.hash, "D3deklX12Ir3kJPfUZ5AQNwHeZn1bwtPkQkw6e+8B38=");
+	assert_int_equal(mng_device_read_sysfs_parent(BALL, other, &d), 0);
+	assert_string_equal(d.parent_hash, other);
+	/* the device's own errors are still errors */
+	umockdev_testbed_set_attribute(*state, BALL, "idVendor", "nope\n");
+	assert_int_equal(mng_device_read_sysfs_parent(BALL, hub.hash, &d), -EINVAL);
+	assert_string_equal(d.parent_hash, other); /* *ret untouched on failure */
+}
+
+static void test_known_parent_hash_must_look_like_one(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "AAAA",
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",   /* 43, no '=' */
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",  /* 44, no '=' */
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==", /* 45 */
+	    "AAAAAAAAAAAAAAAAAAAAA\"AAAAAAAAAAAAAAAAAAAAA=", /* a quote */
+	    "AAAAAAAAAAAAAAAAAAAAA AAAAAAAAAAAAAAAAAAAAA=",  /* a space */
+	    "AAAAAAAAAAAAAAAAAAAAA\xc3\xa9"
+	    "AAAAAAAAAAAAAAAAAAAA=",			    /* UTF-8 */
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=A", /* '=' not last */
+	};
+	static struct mng_device d;
+	char nul[MNG_DEV_HASH_LEN + 1];
+	size_t i;
+
+	memset(&d, 0x5a, sizeof(d));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (mng_device_read_sysfs_parent(BALL, bad[i], &d) != -EINVAL)
+			fail_msg("accepted parent hash \"%s\"", bad[i]);
+	/* a NUL inside */
+	memset(nul, 'A', sizeof(nul));
+	nul[10] = '\0';
+	nul[MNG_DEV_HASH_LEN - 1] = '=';
+	nul[MNG_DEV_HASH_LEN] = '\0';
+	assert_int_equal(mng_device_read_sysfs_parent(BALL, nul, &d), -EINVAL);
+	assert_int_equal(d.vendor, 0x5a5a); /* untouched */
+	assert_int_equal(mng_device_read_sysfs_parent(
+			     BALL, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", NULL),
+			 -EINVAL);
+	assert_int_equal(mng_device_read_sysfs_parent("/sys/devices/../x", NULL, &d), -EINVAL);
+}
+
 /* ---- formatting ---- */
 
 static void test_format_rule_forms(void **state)
@@ -577,6 +668,9 @@ int main(void)
 	    TB(test_truncated_descriptors),
 	    TB(test_parent_with_broken_descriptors),
 	    TB(test_parent_with_bad_attributes),
+	    TB(test_known_parent_hash_same_result),
+	    TB(test_known_parent_hash_is_not_reread),
+	    TB(test_known_parent_hash_must_look_like_one),
 	    cmocka_unit_test(test_format_rule_forms),
 	};
 
