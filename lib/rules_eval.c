@@ -164,7 +164,7 @@ static bool attrs_match(const struct mng_rule *r, const struct devview *dv)
 	size_t i;
 
 	for (i = 0; i < MNG_ARRAY_SIZE(order); i++)
-		if (!attr_match(order[i], &r->a[order[i]], dv))
+		if (!attr_match(order[i], rule_attr(r, order[i]), dv))
 			return false;
 	return true;
 }
@@ -184,7 +184,7 @@ bool rules_attrs_match(const struct mng_rule *r, const struct mng_device *dev)
  */
 void rules_prefilter(struct mng_rule *r)
 {
-	const struct attr *fi = &r->a[A_IFACE];
+	const struct attr *fi = rule_attr(r, A_IFACE);
 	uint64_t bloom = 0;
 	uint32_t i;
 
@@ -239,9 +239,18 @@ static int cond_eval(const struct mng_rule *r, const struct cond *cd,
 		break;
 	case C_RULE_APPLIED:
 	case C_RULE_EVALUATED: {
-		bool seen = cd->kind == C_RULE_APPLIED ? r->applied : r->evaluated;
-		time_t last = cd->kind == C_RULE_APPLIED ? r->last_applied : r->last_evaluated;
+		/* every rule with these conditions has an extra part (rules_parse.c) */
+		const struct rule_extra *x = r->x;
+		bool seen = false;
+		time_t last = 0;
 
+		if (x && cd->kind == C_RULE_APPLIED) {
+			seen = x->applied;
+			last = x->last_applied;
+		} else if (x) {
+			seen = x->evaluated;
+			last = x->last_evaluated;
+		}
 		v = seen && (cd->u.secs == 0 || ctx->now <= last ||
 			     (uint64_t)(ctx->now - last) <= cd->u.secs);
 		break;
@@ -272,7 +281,7 @@ static int cond_eval(const struct mng_rule *r, const struct cond *cd,
 /* All conditions are evaluated (as USBGuard does), then combined by the operator. */
 static int conds_meet(const struct mng_rule *r, const struct mng_judge_ctx *ctx, bool *ret)
 {
-	const struct attr *a = &r->a[A_CONDS];
+	const struct attr *a = rule_attr(r, A_CONDS);
 	uint32_t i, n_true = 0;
 	int rc;
 
@@ -308,15 +317,13 @@ static void verdict_block(struct mng_verdict *v, size_t n_ifaces)
 static void decide(const struct mng_rule *r, const struct mng_device *dev, const struct devview *dv,
 		   struct mng_verdict *v)
 {
-	const struct attr *ai = &r->a[A_ALLOW_IFACE];
+	const struct attr *ai = rule_attr(r, A_ALLOW_IFACE), *al = rule_attr(r, A_LABEL);
 	size_t i;
 
 	v->file = r->file;
 	v->line = r->line;
-	v->ticket = r->ticket.s;
-	v->label = r->a[A_LABEL].present && r->a[A_LABEL].n
-		       ? ((const struct strval *)r->a[A_LABEL].v)[0].s
-		       : NULL;
+	v->ticket = rule_ticket(r) ? rule_ticket(r)->s : NULL;
+	v->label = al->present && al->n ? ((const struct strval *)al->v)[0].s : NULL;
 	if (r->target == MNG_TARGET_REJECT) {
 		v->target = MNG_TARGET_REJECT;
 		return;
@@ -346,21 +353,26 @@ static int try_rule(struct mng_rule *r, const struct mng_device *dev, const stru
 		return 0;
 	if ((r->if_all & ~devbloom) || (r->if_any && !(r->if_any & devbloom)))
 		return 0;
-	if (r->has_expires && (int64_t)ctx->now >= r->expires)
+	if (rule_has_expires(r) && (int64_t)ctx->now >= r->x->expires)
 		return 0;
 	if (!attrs_match(r, dv))
 		return 0;
-	if (r->a[A_CONDS].present) {
+	if (r->attrs & (1u << A_CONDS)) {
 		rc = conds_meet(r, ctx, &ok);
 		if (rc < 0)
 			return rc;
 	}
-	r->evaluated = true;
-	r->last_evaluated = ctx->now;
+	/* only a rule with an extra part can have conditions that read this state */
+	if (r->x) {
+		r->x->evaluated = true;
+		r->x->last_evaluated = ctx->now;
+	}
 	if (!ok)
 		return 0;
-	r->applied = true;
-	r->last_applied = ctx->now;
+	if (r->x) {
+		r->x->applied = true;
+		r->x->last_applied = ctx->now;
+	}
 	decide(r, dev, dv, ret);
 	return 1;
 }

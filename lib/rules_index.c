@@ -157,7 +157,7 @@ static enum use attr_use(const struct attr *a, bool match_all_ok)
 
 static bool keys_str(struct builder *b, const struct mng_rule *r, enum rule_attr k, uint32_t i)
 {
-	const struct attr *a = &r->a[k];
+	const struct attr *a = rule_attr(r, k);
 	const struct strval *v = a->v;
 	enum use u = attr_use(a, k != A_PARENT_HASH);
 	uint32_t j, n;
@@ -176,7 +176,7 @@ static bool keys_str(struct builder *b, const struct mng_rule *r, enum rule_attr
 
 static bool keys_id(struct builder *b, const struct mng_rule *r, uint32_t i)
 {
-	const struct attr *a = &r->a[A_ID];
+	const struct attr *a = rule_attr(r, A_ID);
 	const struct idval *v = a->v;
 	enum use u = attr_use(a, true);
 	uint64_t best = 0, key;
@@ -208,7 +208,7 @@ static bool keys_id(struct builder *b, const struct mng_rule *r, uint32_t i)
 
 static bool keys_iface(struct builder *b, const struct mng_rule *r, uint32_t i, bool *ret_pair)
 {
-	const struct attr *a = &r->a[A_IFACE];
+	const struct attr *a = rule_attr(r, A_IFACE);
 	const struct ifval *v = a->v;
 	unsigned lo = 256, lo2 = 256;
 	uint32_t j;
@@ -250,9 +250,16 @@ static bool rule_keys(struct builder *b, const struct mng_rule *r, uint32_t i, b
 	       keys_str(b, r, A_CONN_TYPE, i);
 }
 
+/* the home slot of key: the high half of its mix scaled to [0, n_slots) */
 static uint32_t slot_of(uint64_t key, size_t n_slots)
 {
-	return (uint32_t)(mix(key) & (n_slots - 1));
+	return (uint32_t)(((mix(key) >> 32) * (uint64_t)n_slots) >> 32);
+}
+
+/* linear probing, wrapping at the end of the table */
+static uint32_t slot_next(uint32_t s, size_t n_slots)
+{
+	return s + 1 == n_slots ? 0 : s + 1;
 }
 
 static bool push(uint32_t **v, size_t *n, size_t *cap, uint32_t i)
@@ -305,10 +312,12 @@ int rules_index_commit(struct rules_index *x)
 	uint32_t *post;
 	size_t n_slots, i, total, n_post = x->n_ent ? x->n_ent : 1;
 
-	/* load at most 3/4: short probe runs, a small table */
-	for (n_slots = 16; n_slots * 3 < x->n_ent * 4; n_slots *= 2)
-		if (n_slots > UINT32_MAX / 4)
-			return -ENOMEM;
+	/* load at most 3/4 (short probe runs), and no more room than that */
+	if (x->n_ent > UINT32_MAX / 2)
+		return -ENOMEM;
+	n_slots = x->n_ent + x->n_ent / 3 + 1;
+	if (n_slots < 16)
+		n_slots = 16;
 	slots = rules_mem_alloc(n_slots * sizeof(*slots));
 	post = rules_mem_alloc(n_post * sizeof(*post));
 	if (!slots || !post) {
@@ -321,7 +330,7 @@ int rules_index_commit(struct rules_index *x)
 		uint32_t s = slot_of(e->key, n_slots);
 
 		while (slots[s].key && slots[s].key != e->key)
-			s = (s + 1) & (uint32_t)(n_slots - 1);
+			s = slot_next(s, n_slots);
 		slots[s].key = e->key;
 		slots[s].count++;
 		e->slot = s;
@@ -375,8 +384,7 @@ static const struct rules_slot *lookup(const struct rules_index *x, uint64_t key
 
 	if (!x->slots)
 		return NULL;
-	for (s = slot_of(key, x->n_slots); x->slots[s].key;
-	     s = (s + 1) & (uint32_t)(x->n_slots - 1))
+	for (s = slot_of(key, x->n_slots); x->slots[s].key; s = slot_next(s, x->n_slots))
 		if (x->slots[s].key == key)
 			return x->slots[s].count ? &x->slots[s] : NULL;
 	return NULL;

@@ -98,21 +98,60 @@ struct attr {
 	void *v; /* struct strval / idval / ifval / cond [n] */
 };
 
-struct mng_rule {
-	uint8_t target; /* enum mng_target */
-	bool has_mode, read_only, has_expires;
-	unsigned line;
-	const char *file;
-	struct attr a[A_COUNT];
-	int64_t expires; /* seconds since the epoch */
+/*
+ * What few rules have, kept beside the rule only when it has one of them:
+ * an expiry, a ticket, or conditions that read the rule's own judge state
+ * (rule-applied, rule-evaluated).
+ */
+struct rule_extra {
+	int64_t expires; /* seconds since the epoch, when has_expires */
 	struct strval expires_text;
 	struct strval ticket; /* s == NULL when none */
-	/* interface-class pre-filter (bit cls & 63): see rules_prefilter() */
-	uint64_t if_all, if_any;
+	bool has_expires;
 	/* judge state, read by rule-applied / rule-evaluated */
 	bool applied, evaluated;
 	time_t last_applied, last_evaluated;
 };
+
+/*
+ * One parsed rule, 48 bytes: only the attributes it names are stored (attrv[],
+ * in enum rule_attr order, one bit per attribute in attrs); read them with
+ * rule_attr(). The arena holds attrv[], the values and x.
+ */
+struct mng_rule {
+	uint8_t target; /* enum mng_target */
+	bool has_mode : 1, read_only : 1;
+	uint16_t attrs; /* bit 1 << k: attribute k is in attrv[] */
+	unsigned line;
+	const char *file;
+	struct attr *attrv;
+	struct rule_extra *x; /* NULL when the rule has none of it */
+	/* interface-class pre-filter (bit cls & 63): see rules_prefilter() */
+	uint64_t if_all, if_any;
+};
+
+_Static_assert(A_COUNT <= 16, "struct mng_rule has 16 attribute bits");
+
+/* attribute k of r; an absent one reads as not present, no values */
+static inline const struct attr *rule_attr(const struct mng_rule *r, enum rule_attr k)
+{
+	static const struct attr none;
+	unsigned bit = 1u << k;
+
+	if (!(r->attrs & bit))
+		return &none;
+	return &r->attrv[__builtin_popcount(r->attrs & (bit - 1))];
+}
+
+static inline bool rule_has_expires(const struct mng_rule *r)
+{
+	return r->x && r->x->has_expires;
+}
+
+static inline const struct strval *rule_ticket(const struct mng_rule *r)
+{
+	return r->x && r->x->ticket.s ? &r->x->ticket : NULL;
+}
 
 /* Bump allocator with rollback, owned by the ruleset. */
 struct arena_chunk {
@@ -157,10 +196,14 @@ static inline void *rules_arena_alloc(struct arena *a, size_t size, size_t align
 #define ARENA_STR(a, size) rules_arena_alloc((a), (size), 1)
 
 /*
- * Zeroed memory for large arrays: blocks of RULES_MEM_BIG bytes or more are
- * mapped on huge pages (rules.c). The size must be passed back on free.
+ * Zeroed memory for large arrays (rules.c): blocks of RULES_MEM_BIG bytes or
+ * more are mapped on their own, so that pages never touched cost no memory
+ * and a freed ruleset goes back to the system whole; blocks of
+ * RULES_MEM_HUGE or more are also marked for transparent huge pages. The
+ * size must be passed back on free.
  */
-#define RULES_MEM_BIG (2u * 1024 * 1024)
+#define RULES_MEM_BIG (256u * 1024)
+#define RULES_MEM_HUGE (32u * 1024 * 1024)
 void *rules_mem_alloc(size_t size);
 void *rules_mem_realloc(void *p, size_t old, size_t size);
 void rules_mem_free(void *p, size_t size);
@@ -188,7 +231,7 @@ struct rules_index {
 	size_t n_pairs, cap_pairs;
 	/* the lookup table built from ent by rules_index_commit() */
 	struct rules_slot *slots;
-	size_t n_slots; /* a power of two, or 0 */
+	size_t n_slots; /* at least 4/3 of the entries, or 0 */
 	uint32_t *post; /* posting lists, each ascending */
 	size_t n_post;
 };

@@ -24,7 +24,15 @@
 #include "rules_index.h"
 #include "rules_lex.h"
 
-static bool parse_rule(struct pctx *c, struct cur *k, struct mng_rule *r, bool query);
+/* a rule while it is parsed: a slot for every attribute, the extra part inline */
+struct rule_build {
+	uint8_t target;
+	bool has_mode, read_only;
+	struct attr a[A_COUNT];
+	struct rule_extra x;
+};
+
+static bool parse_rule(struct pctx *c, struct cur *k, struct mng_rule *ret, bool query);
 
 static bool build_query(struct pctx *c, struct cur *k, const char *at, struct cond *cd)
 {
@@ -521,7 +529,8 @@ static int find_attr(const struct cur *k, size_t *ret_len)
 	return i;
 }
 
-static bool parse_ext(struct pctx *c, struct cur *k, struct mng_rule *r, enum ext x, const char *at)
+static bool parse_ext(struct pctx *c, struct cur *k, struct rule_build *r, enum ext x,
+		      const char *at)
 {
 	struct strval sv;
 	int off;
@@ -537,21 +546,21 @@ static bool parse_ext(struct pctx *c, struct cur *k, struct mng_rule *r, enum ex
 		r->has_mode = true;
 		return true;
 	case X_EXPIRES:
-		if (r->has_expires)
+		if (r->x.has_expires)
 			return rl_fail(c, k, at, "expires attribute already defined");
 		if (rl_parse_string(c, k, &sv) <= 0)
 			return c->err ? false
 				      : rl_fail(c, k, k->p, "expected a quoted time after expires");
-		off = rl_parse_iso(&sv, &r->expires);
+		off = rl_parse_iso(&sv, &r->x.expires);
 		if (off >= 0)
 			return rl_fail(c, k, k->p - 1 - sv.len + (unsigned)off,
 				       "bad expiry time: use \"YYYY-MM-DDTHH:MM[:SS]\" with Z or "
 				       "+HH:MM or -HH:MM");
-		r->expires_text = sv;
-		r->has_expires = true;
+		r->x.expires_text = sv;
+		r->x.has_expires = true;
 		return true;
 	case X_TICKET:
-		if (r->ticket.s)
+		if (r->x.ticket.s)
 			return rl_fail(c, k, at, "ticket attribute already defined");
 		if (rl_parse_string(c, k, &sv) <= 0)
 			return c->err
@@ -563,7 +572,7 @@ static bool parse_ext(struct pctx *c, struct cur *k, struct mng_rule *r, enum ex
 			if ((unsigned char)sv.s[off] < 0x20 || sv.s[off] == 0x7f)
 				return rl_fail(c, k, at,
 					       "a ticket may not hold control characters");
-		r->ticket = sv;
+		r->x.ticket = sv;
 		return true;
 	case X_NONE:
 		break;
@@ -571,8 +580,8 @@ static bool parse_ext(struct pctx *c, struct cur *k, struct mng_rule *r, enum ex
 	return rl_fail(c, k, at, "internal error: extension");
 }
 
-static bool parse_attr(struct pctx *c, struct cur *k, struct mng_rule *r, size_t ti, const char *at,
-		       bool query)
+static bool parse_attr(struct pctx *c, struct cur *k, struct rule_build *r, size_t ti,
+		       const char *at, bool query)
 {
 	int ai = attr_table[ti].attr;
 	struct attr na = {0};
@@ -608,9 +617,52 @@ static const char *const targets[] = {"allow", "block", "reject", "match", "devi
 static const uint8_t target_codes[] = {MNG_TARGET_ALLOW, MNG_TARGET_BLOCK, MNG_TARGET_REJECT,
 				       MNG_TARGET_MATCH, MNG_TARGET_DEVICE};
 
-/* target [VVVV:PPPP] [attribute...] [# comment], leading blanks already skipped. */
-static bool parse_rule(struct pctx *c, struct cur *k, struct mng_rule *r, bool query)
+/* true when a condition of the rule reads its judge state */
+static bool reads_state(const struct attr *conds)
 {
+	const struct cond *cd = conds->v;
+	uint32_t i;
+
+	for (i = 0; conds->present && i < conds->n; i++)
+		if (cd[i].kind == C_RULE_APPLIED || cd[i].kind == C_RULE_EVALUATED)
+			return true;
+	return false;
+}
+
+/* Store the parsed rule compactly: the present attributes only, the extra part if needed. */
+static bool pack(struct pctx *c, struct cur *k, const struct rule_build *b, struct mng_rule *r)
+{
+	unsigned n = 0, i;
+
+	memset(r, 0, sizeof(*r));
+	r->target = b->target;
+	r->has_mode = b->has_mode;
+	r->read_only = b->read_only;
+	for (i = 0; i < A_COUNT; i++)
+		if (b->a[i].present)
+			r->attrs |= (uint16_t)(1u << i);
+	n = (unsigned)__builtin_popcount(r->attrs);
+	if (n) {
+		r->attrv = ARENA_NEW(&c->rs->arena, n * sizeof(*r->attrv));
+		if (!r->attrv)
+			return rl_oom(c, k);
+		for (i = 0, n = 0; i < A_COUNT; i++)
+			if (b->a[i].present)
+				r->attrv[n++] = b->a[i];
+	}
+	if (b->x.has_expires || b->x.ticket.s || reads_state(&b->a[A_CONDS])) {
+		r->x = ARENA_NEW(&c->rs->arena, sizeof(*r->x));
+		if (!r->x)
+			return rl_oom(c, k);
+		*r->x = b->x;
+	}
+	return true;
+}
+
+/* target [VVVV:PPPP] [attribute...] [# comment], leading blanks already skipped. */
+static bool parse_rule(struct pctx *c, struct cur *k, struct mng_rule *ret, bool query)
+{
+	struct rule_build rb, *r = &rb;
 	const char *save;
 	size_t i, wl;
 	int rc, ai;
@@ -675,7 +727,7 @@ static bool parse_rule(struct pctx *c, struct cur *k, struct mng_rule *r, bool q
 		return rl_fail(c, k, k->p, "unknown attribute or unexpected text");
 	}
 	(void)save;
-	return true;
+	return pack(c, k, r, ret);
 }
 
 static void report(struct pctx *c, struct mng_diags *diags, unsigned line)
@@ -728,13 +780,15 @@ int mng_ruleset_parse(struct mng_ruleset *rs, const char *buf, size_t len, const
 	rules_index_mark(&rs->index, &imark);
 	/*
 	 * Size the memory from the input once: rule lines are rarely under 64
-	 * bytes, and the arena holds the strings and value lists, a little more
-	 * than the text they come from.
+	 * bytes, and the arena holds the strings, the value lists and each
+	 * rule's attribute list, about 1.6 times the text they come from
+	 * (usbguard generate-policy lines). Room that is never used is never
+	 * touched, so it costs address space, not memory (rules.c).
 	 */
 	hint = len / 64 + 16;
 	if (hint > MNG_RULES_MAX)
 		hint = MNG_RULES_MAX;
-	rules_arena_reserve(&rs->arena, len + len / 4 + 256);
+	rules_arena_reserve(&rs->arena, len + len / 2 + len / 8 + 256);
 	if (rules_index_reserve(&rs->index, hint) < 0) {
 		rules_arena_rollback(&rs->arena, &mark);
 		return -ENOMEM;

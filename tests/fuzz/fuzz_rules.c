@@ -68,12 +68,23 @@ static void fix_random(struct mng_ruleset *rs)
 	uint32_t j;
 
 	for (i = 0; i < rs->n; i++) {
-		struct attr *a = &rs->rules[i].a[A_CONDS];
+		/* the conditions are stored in the ruleset's arena: writable */
+		struct attr *a = (struct attr *)rule_attr(&rs->rules[i], A_CONDS);
 
 		for (j = 0; a->present && j < a->n; j++)
 			if (((struct cond *)a->v)[j].kind == C_RANDOM)
 				((struct cond *)a->v)[j].u.p = (i + j) % 2 ? 1.0 : 0.0;
 	}
+}
+
+/* the judge state, kept by the rules that have an extra part */
+static bool same_state(const struct mng_rule *a, const struct mng_rule *b)
+{
+	if (!a->x || !b->x)
+		return !a->x && !b->x;
+	return a->x->applied == b->x->applied && a->x->evaluated == b->x->evaluated &&
+	       a->x->last_applied == b->x->last_applied &&
+	       a->x->last_evaluated == b->x->last_evaluated;
 }
 
 static bool same_str(const char *a, const char *b)
@@ -134,10 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			same_verdict(&v, &vref);
 			for (k = 0; k < rs->n; k++)
-				if (rs->rules[k].applied != ref->rules[k].applied ||
-				    rs->rules[k].evaluated != ref->rules[k].evaluated ||
-				    rs->rules[k].last_applied != ref->rules[k].last_applied ||
-				    rs->rules[k].last_evaluated != ref->rules[k].last_evaluated)
+				if (!same_state(&rs->rules[k], &ref->rules[k]))
 					abort();
 			if (rc < 0 && v.target != MNG_TARGET_BLOCK)
 				abort();

@@ -89,7 +89,8 @@ static void fix_random(struct mng_ruleset *rs)
 	uint32_t j;
 
 	for (i = 0; i < rs->n; i++) {
-		struct attr *a = &rs->rules[i].a[A_CONDS];
+		/* the conditions live in the ruleset's arena: writable */
+		struct attr *a = (struct attr *)rule_attr(&rs->rules[i], A_CONDS);
 
 		for (j = 0; a->present && j < a->n; j++) {
 			struct cond *c = &((struct cond *)a->v)[j];
@@ -153,11 +154,17 @@ static unsigned judge_both(struct pair *p, const struct mng_device *dev,
 	assert_int_equal(a.n_ifaces, b.n_ifaces);
 	for (i = 0; i < a.n_ifaces; i++)
 		assert_int_equal(a.iface_allowed[i], b.iface_allowed[i]);
+	/* the judge state, kept by every rule whose conditions can read it */
 	for (i = 0; i < p->idx->n; i++) {
-		assert_int_equal(p->idx->rules[i].applied, p->lin->rules[i].applied);
-		assert_int_equal(p->idx->rules[i].evaluated, p->lin->rules[i].evaluated);
-		assert_int_equal(p->idx->rules[i].last_applied, p->lin->rules[i].last_applied);
-		assert_int_equal(p->idx->rules[i].last_evaluated, p->lin->rules[i].last_evaluated);
+		const struct rule_extra *xa = p->idx->rules[i].x, *xb = p->lin->rules[i].x;
+
+		assert_int_equal(xa != NULL, xb != NULL);
+		if (!xa)
+			continue;
+		assert_int_equal(xa->applied, xb->applied);
+		assert_int_equal(xa->evaluated, xb->evaluated);
+		assert_int_equal(xa->last_applied, xb->last_applied);
+		assert_int_equal(xa->last_evaluated, xb->last_evaluated);
 	}
 	n_judged++;
 	if (a.file) {
@@ -377,7 +384,7 @@ static const struct mng_rule *some_rule_with(const struct mng_ruleset *rs, enum 
 	for (tries = 0; tries < 64; tries++) {
 		const struct mng_rule *r = &rs->rules[below((unsigned)rs->n)];
 
-		if (r->a[k].present && r->a[k].n)
+		if (rule_attr(r, k)->present && rule_attr(r, k)->n)
 			return r;
 	}
 	return NULL;
@@ -412,7 +419,8 @@ static void harvested_device(const struct mng_ruleset *rs, struct mng_device *d)
 	d->descriptors_ok = true;
 	r = some_rule_with(rs, A_ID);
 	if (r) {
-		const struct idval *v = &((const struct idval *)r->a[A_ID].v)[below(r->a[A_ID].n)];
+		const struct idval *v =
+		    &((const struct idval *)rule_attr(r, A_ID)->v)[below(rule_attr(r, A_ID)->n)];
 
 		d->vendor = (v->any & ID_ANY_VENDOR) ? (uint16_t)rnd() : v->vendor;
 		d->product = (v->any & ID_ANY_PRODUCT) ? (uint16_t)rnd() : v->product;
@@ -421,11 +429,12 @@ static void harvested_device(const struct mng_ruleset *rs, struct mng_device *d)
 		r = below(4) ? some_rule_with(rs, f[i].k) : NULL;
 		if (r)
 			copy_str((char *)d + f[i].off, f[i].size,
-				 &((const struct strval *)r->a[f[i].k].v)[below(r->a[f[i].k].n)]);
+				 &((const struct strval *)rule_attr(r, f[i].k)
+				       ->v)[below(rule_attr(r, f[i].k)->n)]);
 	}
 	r = some_rule_with(rs, A_IFACE);
 	if (r) {
-		const struct attr *a = &r->a[A_IFACE];
+		const struct attr *a = rule_attr(r, A_IFACE);
 
 		d->n_ifaces = below(3) ? a->n : below(a->n + 1);
 		for (i = 0; i < d->n_ifaces; i++) {
