@@ -85,7 +85,8 @@ struct agent_peer {
  * than root may speak only of its own user. The session table is capped
  * (AGENT_SESSIONS_MAX, and AGENT_SESSIONS_PER_USER for each user); a
  * session at seat0 makes its user the seat user when logind has none, and
- * every present device is judged again. Audited (session.open,
+ * every present device is judged again at the next
+ * agent_session_rejudge. Audited (session.open,
  * session.close) with the caller's uid and pid. Returns 0, -EPERM (another
  * user's session), -ENOENT (unknown user; close: no such session), -EBUSY
  * (table full), with a reason in err.
@@ -94,6 +95,13 @@ int agent_session_open(struct agent *a, const char *user, const char *seat, cons
 		       const char *service, const struct agent_peer *by, char *err, size_t errlen);
 int agent_session_close(struct agent *a, const char *user, const char *seat, const char *tty,
 			const char *service, const struct agent_peer *by, char *err, size_t errlen);
+
+/*
+ * agent_session_rejudge - judge every present device again if a seat0
+ * session opened or closed since the last call (the IPC server calls it
+ * after it answered, so that the PAM module never waits for a rescan).
+ */
+void agent_session_rejudge(struct agent *a);
 
 /*
  * agent_auth_report - append the audit record of a login or key event

@@ -74,6 +74,7 @@ struct agent {
 	struct agent_session sessions[AGENT_SESSIONS_MAX];
 	size_t n_sessions;
 	uint64_t session_serial;
+	bool seat_changed;    /* a seat0 session opened or closed: judge devices again */
 	time_t report_window; /* start of the current minute of non-root reports */
 	unsigned n_reports;   /* non-root reports in that minute */
 

@@ -442,6 +442,8 @@ static void do_report(struct client *c, const struct mng_ipc_request *req)
 		return;
 	}
 	reply_result(c, req->id, json_object_new_object());
+	/* the answer is out: now the devices follow the new seat user */
+	agent_session_rejudge(c->s->a);
 }
 
 static void handle(struct client *c, const char *buf, size_t len)

@@ -177,7 +177,7 @@ int agent_session_open(struct agent *a, const char *user, const char *seat, cons
 	s->serial = ++a->session_serial;
 	report_session(a, EV_SESSION_OPEN, user, seat, tty, service, by);
 	if (!strcmp(seat, AGENT_SEAT))
-		(void)agent_rescan(a, "session open", false);
+		a->seat_changed = true;
 	return 0;
 }
 
@@ -201,8 +201,16 @@ int agent_session_close(struct agent *a, const char *user, const char *seat, con
 	a->n_sessions--;
 	report_session(a, EV_SESSION_CLOSE, user, seat, tty, service, by);
 	if (!strcmp(seat, AGENT_SEAT))
-		(void)agent_rescan(a, "session close", false);
+		a->seat_changed = true;
 	return 0;
+}
+
+void agent_session_rejudge(struct agent *a)
+{
+	if (!a->seat_changed)
+		return;
+	a->seat_changed = false;
+	(void)agent_rescan(a, "seat0 session opened or closed", false);
 }
 
 static const char *report_decision(enum ev_type t)
