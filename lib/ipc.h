@@ -126,8 +126,9 @@ enum mng_ipc_op mng_ipc_op_from_name(const char *s, size_t len);
 
 /*
  * mng_ipc_op_needs_admin - whether op changes state and so needs uid 0 or
- * group mnguard-admin. True for every op not known to be a read, so a new
- * op is refused to ordinary users until it is listed here as a read.
+ * group mnguard-admin. True for every op not known to be a read or
+ * self-authorized (mng_ipc_op_self_authorized), so a new op is refused to
+ * ordinary users until it is listed as one of those.
  */
 bool mng_ipc_op_needs_admin(enum mng_ipc_op op);
 
