@@ -199,8 +199,8 @@ static bool valid_group(const char *s)
 	if (!((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
 		return false;
 	for (i = 1; s[i]; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '_' || s[i] == '-'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '-'))
 			return false;
 	return true;
 }
@@ -306,8 +306,9 @@ static void set_value(struct parse *p, enum key k, const char *value)
 		size_t i;
 
 		for (i = 0; i < len; i++)
-			v = (value[i] >= '0' && value[i] <= '9') ? v * 10 + (unsigned)(value[i] - '0')
-								 : ~0u / 2;
+			v = (value[i] >= '0' && value[i] <= '9')
+				? v * 10 + (unsigned)(value[i] - '0')
+				: ~0u / 2;
 		if (len == 0 || value[0] == '0' || v < 1 || v > MNG_CONFIG_TIMEOUT_MAX) {
 			error(p, "%s: expected seconds, 1..%u", d->name, MNG_CONFIG_TIMEOUT_MAX);
 			return;

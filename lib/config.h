@@ -5,8 +5,8 @@
  *
  * The file holds "key = value" lines, comments and blank lines, nothing
  * else: no sections, no continuation lines, no quoting. Each known key may
- * appear once, except aaguid_allow, whose lines add up. The parser reports every problem as "file:line: message"
- * and a configuration with any problem is not used at all.
+ * appear once, except aaguid_allow, whose lines add up. The parser reports every problem as
+ * "file:line: message" and a configuration with any problem is not used at all.
  *
  * MUST: an unknown key, a duplicate key, a bad value, a NUL byte, invalid
  *       UTF-8 or an over-long line is an error; nothing is guessed and no
@@ -39,13 +39,13 @@ struct mng_config {
 	char state_dir[MNG_CONFIG_VALUE_MAX + 1];	 /* default /var/lib/mnguard */
 	char helpdesk_contact[MNG_CONFIG_VALUE_MAX + 1]; /* free text, "" when unset */
 	/* FIDO2 login, pam_mnguard(8) */
-	char rp_id[MNG_CONFIG_RPID_MAX + 1];	       /* "" when unset: the module denies */
-	char credentials[MNG_CONFIG_VALUE_MAX + 1];    /* default /etc/mnguard/credentials */
-	char counters[MNG_CONFIG_VALUE_MAX + 1];       /* default /var/lib/mnguard/counters */
-	unsigned fido_timeout;			       /* seconds for the touch, default 30 */
+	char rp_id[MNG_CONFIG_RPID_MAX + 1];	    /* "" when unset: the module denies */
+	char credentials[MNG_CONFIG_VALUE_MAX + 1]; /* default /etc/mnguard/credentials */
+	char counters[MNG_CONFIG_VALUE_MAX + 1];    /* default /var/lib/mnguard/counters */
+	unsigned fido_timeout;			    /* seconds for the touch, default 30 */
 	unsigned char aaguid_allow[MNG_CONFIG_AAGUID_MAX][16]; /* empty list = any AAGUID */
 	size_t n_aaguid_allow;
-	char login_group[MNG_CONFIG_GROUP_MAX + 1];    /* default mnguard-users */
+	char login_group[MNG_CONFIG_GROUP_MAX + 1]; /* default mnguard-users */
 };
 
 /* mng_config_defaults - fill *ret with the built-in defaults. */

@@ -71,8 +71,8 @@ static bool parse_u32(const char *s, size_t n, uint32_t *ret)
 	return true;
 }
 
-int mng_counters_parse(const char *buf, size_t len, const char *filename,
-		       struct mng_counters *ret, struct mng_diags *diags)
+int mng_counters_parse(const char *buf, size_t len, const char *filename, struct mng_counters *ret,
+		       struct mng_diags *diags)
 {
 	struct mng_counters c = {0};
 	const char *file = filename ? filename : "(counters)";

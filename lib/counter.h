@@ -39,7 +39,7 @@ struct mng_counters {
 };
 
 enum {
-	MNG_COUNTER_ZERO_OK = 1u << 0,	/* the credential is marked zero-counter-ok */
+	MNG_COUNTER_ZERO_OK = 1u << 0,	 /* the credential is marked zero-counter-ok */
 	MNG_COUNTER_READ_ONLY = 1u << 1, /* check only; do not lock or store */
 };
 
@@ -49,8 +49,8 @@ enum {
  * *ret is untouched. Returns 0 and fills *ret (free with
  * mng_counters_clear), -EFBIG, -ENOMEM.
  */
-int mng_counters_parse(const char *buf, size_t len, const char *filename,
-		       struct mng_counters *ret, struct mng_diags *diags);
+int mng_counters_parse(const char *buf, size_t len, const char *filename, struct mng_counters *ret,
+		       struct mng_diags *diags);
 
 /* mng_counters_clear - free what c holds; NULL ok. */
 void mng_counters_clear(struct mng_counters *c);

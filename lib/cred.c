@@ -279,7 +279,8 @@ static int parse_flags(const char *s, size_t n, unsigned *ret)
 	static const struct {
 		const char *name;
 		unsigned bit;
-	} names[] = {{"up", MNG_CRED_F_UP}, {"uv", MNG_CRED_F_UV}, {"zero-counter-ok", MNG_CRED_F_ZERO_OK}};
+	} names[] = {
+	    {"up", MNG_CRED_F_UP}, {"uv", MNG_CRED_F_UV}, {"zero-counter-ok", MNG_CRED_F_ZERO_OK}};
 	unsigned flags = 0;
 	size_t off = 0;
 
@@ -356,8 +357,8 @@ static bool check_time(const char *s, size_t n)
 	static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	unsigned y, mo, d, h, mi, se;
 
-	if (n != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-	    s[16] != ':' || s[19] != 'Z')
+	if (n != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+	    s[19] != 'Z')
 		return false;
 	y = num(s, 4);
 	mo = num(s + 5, 2);
@@ -496,8 +497,9 @@ static int parse_fields(struct parse *p, const char *const f[NFIELDS], const siz
 	else
 		copy_str(c->user, sizeof(c->user), f[0], fl[0]);
 
-	n = fl[1] > (MNG_CRED_ID_MAX * 4 + 2) / 3 ? -E2BIG
-						  : mng_b64_decode(f[1], fl[1], 1, buf, MNG_CRED_ID_MAX);
+	n = fl[1] > (MNG_CRED_ID_MAX * 4 + 2) / 3
+		? -E2BIG
+		: mng_b64_decode(f[1], fl[1], 1, buf, MNG_CRED_ID_MAX);
 	if (n == -E2BIG)
 		error(p, col[1], "credential id longer than %u bytes", MNG_CRED_ID_MAX);
 	else if (n <= 0)
@@ -513,8 +515,9 @@ static int parse_fields(struct parse *p, const char *const f[NFIELDS], const siz
 	if (!c->type)
 		error(p, col[2], "unknown key type (es256, eddsa or rs256)");
 
-	n = fl[3] > (MNG_CRED_PK_MAX + 2) / 3 * 4 ? -E2BIG
-						  : mng_b64_decode(f[3], fl[3], 0, buf, sizeof(buf));
+	n = fl[3] > (MNG_CRED_PK_MAX + 2) / 3 * 4
+		? -E2BIG
+		: mng_b64_decode(f[3], fl[3], 0, buf, sizeof(buf));
 	if (n == -E2BIG)
 		error(p, col[3], "public key longer than %u bytes", MNG_CRED_PK_MAX);
 	else if (n <= 0)
@@ -532,8 +535,9 @@ static int parse_fields(struct parse *p, const char *const f[NFIELDS], const siz
 	if (n == -EEXIST)
 		error(p, col[4], "flag given twice");
 	else if (n < 0)
-		error(p, col[4], "flags must be '-' or a comma-separated list of up, uv, "
-				 "zero-counter-ok");
+		error(p, col[4],
+		      "flags must be '-' or a comma-separated list of up, uv, "
+		      "zero-counter-ok");
 
 	if (!parse_aaguid(f[5], fl[5], c->aaguid))
 		error(p, col[5], "AAGUID must be 32 lowercase hex digits");

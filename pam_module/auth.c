@@ -52,8 +52,7 @@ static void say(pam_handle_t *pamh, int style, const char *msg)
 	(void)pam_prompt(pamh, style, NULL, "%s", _(msg));
 }
 
-int mng_pam_parse_args(pam_handle_t *pamh, int argc, const char **argv,
-		       struct mng_pam_args *ret)
+int mng_pam_parse_args(pam_handle_t *pamh, int argc, const char **argv, struct mng_pam_args *ret)
 {
 	struct mng_pam_args a = {.config = MNG_CONFIG_PATH};
 	int i;
@@ -85,8 +84,7 @@ static void log_diags(pam_handle_t *pamh, const struct mng_diags *d)
 		pam_syslog(pamh, LOG_ERR, "... %zu more problems", mng_diags_count(d) - i);
 }
 
-static int load_config(pam_handle_t *pamh, const struct mng_pam_args *args,
-		       struct mng_config *cfg)
+static int load_config(pam_handle_t *pamh, const struct mng_pam_args *args, struct mng_config *cfg)
 {
 	struct mng_diags d = {0};
 	int r = mng_config_load(args->config, MNG_FILE_TRUSTED, cfg, &d);
@@ -220,8 +218,7 @@ static void tell_result(pam_handle_t *pamh, enum mng_fido_result r)
 	    [MNG_FIDO_NO_DEVICE] = N_("No security key found. Insert your key and try again."),
 	    [MNG_FIDO_NO_CRED] = N_("This security key is not registered for you."),
 	    [MNG_FIDO_PIN_WRONG] = N_("Wrong PIN."),
-	    [MNG_FIDO_PIN_BLOCKED] =
-		N_("The security key PIN is blocked. Contact the help desk."),
+	    [MNG_FIDO_PIN_BLOCKED] = N_("The security key PIN is blocked. Contact the help desk."),
 	    [MNG_FIDO_PIN_NEEDED] = N_("The security key needs a PIN. Contact the help desk."),
 	    [MNG_FIDO_TIMEOUT] = N_("The security key was not touched in time."),
 	    [MNG_FIDO_BAD_SIGNATURE] = N_("Login with the security key was refused."),
@@ -265,7 +262,8 @@ int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args)
 	r = mng_credset_load(cfg.credentials, MNG_FILE_TRUSTED, &set, &d);
 	if (r < 0) {
 		log_diags(pamh, &d);
-		pam_syslog(pamh, LOG_ERR, "credential file \"%s\" refused: nobody can log in with a key",
+		pam_syslog(pamh, LOG_ERR,
+			   "credential file \"%s\" refused: nobody can log in with a key",
 			   cfg.credentials);
 		r = -EBADR;
 		goto out;

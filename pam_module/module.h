@@ -40,33 +40,32 @@ struct mng_pam_args {
  *             file): PAM_AUTHINFO_UNAVAIL
  *   anything else: PAM_SYSTEM_ERR
  */
-int mng_pam_parse_args(pam_handle_t *pamh, int argc, const char **argv,
-		       struct mng_pam_args *ret);
+int mng_pam_parse_args(pam_handle_t *pamh, int argc, const char **argv, struct mng_pam_args *ret);
 int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args);
 int mng_pam_account(pam_handle_t *pamh, const struct mng_pam_args *args);
 int mng_pam_session(pam_handle_t *pamh, const struct mng_pam_args *args, bool open);
 
 /* Outcome of one attempt with the keys present (fido.c). */
 enum mng_fido_result {
-	MNG_FIDO_DENY = 0,     /* zero value: deny */
-	MNG_FIDO_OK,	       /* signature verified, flags as the credential demands */
-	MNG_FIDO_NO_DEVICE,    /* no security key present */
-	MNG_FIDO_NO_CRED,      /* no present key holds one of the credentials */
-	MNG_FIDO_PIN_WRONG,    /* the key refused the PIN */
-	MNG_FIDO_PIN_BLOCKED,  /* PIN blocked, or too many tries until replugged */
-	MNG_FIDO_PIN_NEEDED,   /* the key needs a PIN that was not given, or has none set */
-	MNG_FIDO_TIMEOUT,      /* no touch within the timeout */
-	MNG_FIDO_BAD_SIGNATURE,/* the assertion does not verify with the stored key */
-	MNG_FIDO_FLAGS,	       /* UP or UV missing although required */
-	MNG_FIDO_ERROR,	       /* protocol or device error */
+	MNG_FIDO_DENY = 0,	/* zero value: deny */
+	MNG_FIDO_OK,		/* signature verified, flags as the credential demands */
+	MNG_FIDO_NO_DEVICE,	/* no security key present */
+	MNG_FIDO_NO_CRED,	/* no present key holds one of the credentials */
+	MNG_FIDO_PIN_WRONG,	/* the key refused the PIN */
+	MNG_FIDO_PIN_BLOCKED,	/* PIN blocked, or too many tries until replugged */
+	MNG_FIDO_PIN_NEEDED,	/* the key needs a PIN that was not given, or has none set */
+	MNG_FIDO_TIMEOUT,	/* no touch within the timeout */
+	MNG_FIDO_BAD_SIGNATURE, /* the assertion does not verify with the stored key */
+	MNG_FIDO_FLAGS,		/* UP or UV missing although required */
+	MNG_FIDO_ERROR,		/* protocol or device error */
 };
 
 struct mng_fido_request {
 	const char *rp_id;
 	const struct mng_cred *const *creds; /* the user's usable credentials */
 	size_t n;
-	const char *pin;  /* NULL: none (then no credential may demand uv) */
-	int timeout_ms;	  /* for the whole exchange with one key */
+	const char *pin; /* NULL: none (then no credential may demand uv) */
+	int timeout_ms;	 /* for the whole exchange with one key */
 	bool debug;
 	pam_handle_t *pamh; /* for debug logging only */
 };

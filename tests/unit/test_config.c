@@ -321,7 +321,8 @@ static void test_fido_keys(void **state)
 	/* more AAGUIDs than the cap, five a line */
 	big[0] = '\0';
 	for (i = 0; i < 14; i++)
-		strcat(big, "aaguid_allow = 00000000000000000000000000000001,00000000000000000000000000000002,"
+		strcat(big, "aaguid_allow = "
+			    "00000000000000000000000000000001,00000000000000000000000000000002,"
 			    "00000000000000000000000000000003,00000000000000000000000000000004,"
 			    "00000000000000000000000000000005\n");
 	assert_int_equal(parse(big, &c, &d), -EINVAL);

@@ -164,14 +164,15 @@ static void test_advance(void **state)
 	/* higher is stored; another credential is added beside it */
 	assert_int_equal(mng_counter_advance(path, "AAECAw", 11, 0, NULL, NULL, &d), 0);
 	assert_int_equal(mng_counter_advance(path, "BA", 0, 0, NULL, NULL, &d), -ESTALE);
-	assert_int_equal(mng_counter_advance(path, "BA", 0, MNG_COUNTER_ZERO_OK, NULL, NULL, &d), 0);
+	assert_int_equal(mng_counter_advance(path, "BA", 0, MNG_COUNTER_ZERO_OK, NULL, NULL, &d),
+			 0);
 	assert_int_equal(mng_counter_advance(path, "CA", 7, 0, NULL, NULL, &d), 0);
 	text = slurp(path);
 	assert_string_equal(text, "AAECAw\t11\nBA\t0\nCA\t7\n");
 	free(text);
 	/* read only: judged, never written */
-	assert_int_equal(mng_counter_advance(path, "CA", 9, MNG_COUNTER_READ_ONLY, &stored, NULL, &d),
-			 0);
+	assert_int_equal(
+	    mng_counter_advance(path, "CA", 9, MNG_COUNTER_READ_ONLY, &stored, NULL, &d), 0);
 	assert_int_equal(stored, 7);
 	assert_int_equal(mng_counter_advance(path, "CA", 7, MNG_COUNTER_READ_ONLY, NULL, NULL, &d),
 			 -ESTALE);

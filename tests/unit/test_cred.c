@@ -111,8 +111,8 @@ static void test_good_file(void **state)
 	struct mng_credset s = {0};
 	struct mng_diags d = {0};
 	char *l1 = good_line("tanaka", "AAECAw");
-	char *l2 = line("_svc.x-1", "_-8", "eddsa", pk_eddsa, "up,zero-counter-ok", AAGUID,
-			"spare", "2024-02-29T23:59:59Z", "佐藤");
+	char *l2 = line("_svc.x-1", "_-8", "eddsa", pk_eddsa, "up,zero-counter-ok", AAGUID, "spare",
+			"2024-02-29T23:59:59Z", "佐藤");
 	char *l3 = line("suzuki", "AQ", "rs256", pk_rs256, "-", AAGUID, "rsa key", WHEN, "op");
 	char *text = NULL;
 
@@ -173,8 +173,9 @@ static void test_every_error(void **state)
 	l[n++] = strdup("u\tLA\tes256");
 	l[n++] = line("u", "AA", "es256", pk_es256, "up", AAGUID, "k", WHEN, "o"); /* first AA ok */
 	l[n++] = line("v", "AA", "es256", pk_es256, "up", AAGUID, "k", WHEN, "o"); /* dup id */
-	l[n++] = line("u", "MA", "es256", pk_es256, "up", AAGUID,
-		      "0123456789012345678901234567890123456789012345678901234567890123x", WHEN, "o");
+	l[n++] =
+	    line("u", "MA", "es256", pk_es256, "up", AAGUID,
+		 "0123456789012345678901234567890123456789012345678901234567890123x", WHEN, "o");
 
 	f = open_memstream(&text, &tlen);
 	for (i = 0; i < n; i++)
@@ -439,8 +440,8 @@ static void test_trusted_checks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_good_file),	 cmocka_unit_test(test_every_error),
-	    cmocka_unit_test(test_hostile_input), cmocka_unit_test(test_base64_strict),
+	    cmocka_unit_test(test_good_file),	      cmocka_unit_test(test_every_error),
+	    cmocka_unit_test(test_hostile_input),     cmocka_unit_test(test_base64_strict),
 	    cmocka_unit_test(test_format_round_trip), cmocka_unit_test(test_write_atomic),
 	    cmocka_unit_test(test_trusted_checks),
 	};

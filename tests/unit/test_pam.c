@@ -186,9 +186,8 @@ static void enroll(const char *state, const char *pin, const char *user, const c
 	r = fido_dev_make_cred(dev, cred, pin);
 	if (r != FIDO_OK)
 		fail_msg("make_cred: %s", fido_strerr(r));
-	assert_int_equal(es256_pk_from_ptr(es, fido_cred_pubkey_ptr(cred),
-					   fido_cred_pubkey_len(cred)),
-			 FIDO_OK);
+	assert_int_equal(
+	    es256_pk_from_ptr(es, fido_cred_pubkey_ptr(cred), fido_cred_pubkey_len(cred)), FIDO_OK);
 	evp = es256_pk_to_EVP_PKEY(es);
 	assert_non_null(evp);
 	len = i2d_PUBKEY(evp, &der);
@@ -482,7 +481,8 @@ static void test_counter_regression(void **state)
 	capture_begin();
 	assert_int_equal(login("mng", "tanaka", PIN_A, &c), PAM_AUTH_ERR);
 	/* logged (syslog, LOG_AUTHPRIV) and reported to the agent */
-	assert_non_null(strstr(capture_end(), "MNGUARD_EVENT=login.clone-suspected user=\"tanaka\""));
+	assert_non_null(
+	    strstr(capture_end(), "MNGUARD_EVENT=login.clone-suspected user=\"tanaka\""));
 	assert_true(agent_saw("login.clone-suspected"));
 	assert_non_null(strstr(c.said, "copied"));
 	assert_string_equal(counters(), before);
@@ -586,12 +586,12 @@ static void test_account_and_session(void **state)
 }
 
 /* The same module in a process without root, as a screen locker runs it. */
-#define CHECK(cond)                                                                         \
-	do {                                                                                \
-		if (!(cond)) {                                                              \
-			fprintf(stderr, "uid 65534: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			bad++;                                                              \
-		}                                                                           \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "uid 65534: %s:%d: %s\n", __FILE__, __LINE__, #cond);      \
+			bad++;                                                                     \
+		}                                                                                  \
 	} while (0)
 
 static void test_unprivileged(void **state)
@@ -748,8 +748,8 @@ static int prepare_and_reexec(char **argv)
 	for (i = 0; i < sizeof(wrappers) / sizeof(wrappers[0]); i++)
 		if (access(wrappers[i], R_OK) == 0)
 			wrap = wrappers[i];
-	if (!wrap || !realpath(mod, modabs) || !realpath(sk, skabs) ||
-	    !realpath(skctl, ctlabs) || !mkdtemp(tmpl)) {
+	if (!wrap || !realpath(mod, modabs) || !realpath(sk, skabs) || !realpath(skctl, ctlabs) ||
+	    !mkdtemp(tmpl)) {
 		fprintf(stderr, "test_pam: pam_wrapper, module or softkey not found\n");
 		return 1;
 	}
@@ -789,6 +789,8 @@ static int prepare_and_reexec(char **argv)
 		return 1;
 	setenv("LD_PRELOAD", preload, 1);
 	setenv("PAM_WRAPPER", "1", 1);
+	/* pam_wrapper reads this name; RTLD_DEEPBIND breaks ASan builds */
+	setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1);
 	snprintf(svcdir, sizeof(svcdir), "%s/svc", dir);
 	setenv("PAM_WRAPPER_SERVICE_DIR", svcdir, 1);
 	setenv("MNG_SOFTKEY_CTL", ctlabs, 1);

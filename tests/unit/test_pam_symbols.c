@@ -55,8 +55,8 @@ static void test_dlopen(void **state)
 					   "pam_sm_acct_mgmt", "pam_sm_open_session",
 					   "pam_sm_close_session"};
 	static const char *const hidden[] = {"mng_pam_authenticate", "mng_fido_assert",
-					     "mng_credset_parse", "mng_counter_advance",
-					     "mng_config_parse", "mng_ipc_auth_report"};
+					     "mng_credset_parse",    "mng_counter_advance",
+					     "mng_config_parse",     "mng_ipc_auth_report"};
 	void *h = dlopen(module(), RTLD_NOW | RTLD_LOCAL);
 	size_t i;
 
