@@ -166,3 +166,7 @@ printf '  %s  rules check >= 10x faster than usbguard-rule-parser -f at every si
 # umockdev testbed, on the same rule files (bench/plug.sh).
 MNG_BUILD=$B MNG_BENCH_DIR=$D MNG_BENCH_SIZES=$SIZES sh bench/plug.sh ||
 	fail "the plug-to-decision benchmark failed"
+
+# One FIDO2 login through PAM: CPU time of pam_mnguard beside pam_u2f with the
+# same software key (bench/pam.sh).
+MNG_BUILD=$B sh bench/pam.sh || fail "the PAM login benchmark failed"

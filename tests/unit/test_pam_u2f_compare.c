@@ -11,6 +11,10 @@
  * as it allows: userpresence=1 userverification=1 pinverification=1 cue, the
  * mapping line carrying +presence+verification+pin.
  *
+ * One row runs pam_u2f with PIN verification only (the +pin line that
+ * "pamu2fcfg -N" writes, no userverification=1): pam_u2f then checks the UV
+ * flag nowhere, while pam_mnguard always requires it.
+ *
  * Every row of the table is a scenario run against both modules; the PAM
  * result of each is asserted, so a change of behaviour on either side fails
  * the test. After each row the key is reset and both modules must accept
