@@ -528,6 +528,8 @@ static int prepare_and_reexec(char **argv)
 	setenv("MNG_U2F_VERSION", ver, 1);
 	setenv("LD_PRELOAD", preload, 1);
 	setenv("PAM_WRAPPER", "1", 1);
+	/* pam_wrapper reads this name; RTLD_DEEPBIND breaks ASan builds */
+	setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1);
 	snprintf(svcdir, sizeof(svcdir), "%s/svc", dir);
 	setenv("PAM_WRAPPER_SERVICE_DIR", svcdir, 1);
 	setenv("MNG_SOFTKEY_CTL", ctlabs, 1);
