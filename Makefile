@@ -114,22 +114,31 @@ BENCH_CXXBIN := $(BENCH_CXX:bench/%.cpp=$(BUILD)/bench/%)
 
 MANPAGES   := $(wildcard docs/*.[1-8])
 
-.PHONY: all deps check check-all check-unit check-docs fuzz fuzz-build bench bench-build demo install clean
+FORCE_DUMMY :=
+.PHONY: FORCE all deps check check-all check-unit check-docs fuzz fuzz-build bench bench-build demo install clean
 
 all: $(LIBA) $(CTL) $(AGENT) $(HELPDESK) $(PAM_SO) $(SOFTKEY_SO) $(SOFTKEY_CTL) $(MO_OUT) $(TEST_BIN)
 
 deps:
 	@sh tools/install-deps.sh
 
-$(BUILD)/%.o: %.c
+# Objects depend on the flags they were built with: a change of flags
+# (SANITIZE, -fPIC, LOCALEDIR, ...) rebuilds them instead of mixing builds.
+$(BUILD)/.flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS)' > $@
+
+FORCE:
+
+$(BUILD)/%.o: %.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%.o: tests/unit/%.c
+$(BUILD)/tests/%.o: tests/unit/%.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/unit/helpers/%.o: tests/unit/helpers/%.c
+$(BUILD)/tests/unit/helpers/%.o: tests/unit/helpers/%.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
 
@@ -212,7 +221,7 @@ bench: deps
 	@$(MAKE) --no-print-directory bench-build
 	@MNG_BUILD=$(BUILD) sh bench/run.sh
 
-bench-build: $(BENCH_BIN) $(BENCH_CXXBIN) $(CTL)
+bench-build: $(BENCH_BIN) $(BENCH_CXXBIN) $(CTL) $(AGENT) $(PAM_SO) $(SOFTKEY_SO) $(SOFTKEY_CTL)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -42,7 +42,7 @@ int ctl_watch(int argc, char **argv);	      /* watch [--json] */
 /*
  * ctl_put_field - print s (a string from a device, a file or the agent)
  * padded or cut to width columns (0: no limit, no padding); control
- * characters and invalid UTF-8 become '?', so nothing a device reports can
+ * characters, bidirectional controls and invalid UTF-8 become '?', so nothing a device reports can
  * reach the terminal as an escape sequence. A cut is marked with '~'.
  */
 void ctl_put_field(FILE *f, const char *s, size_t width);
