@@ -196,14 +196,12 @@ static inline void *rules_arena_alloc(struct arena *a, size_t size, size_t align
 #define ARENA_STR(a, size) rules_arena_alloc((a), (size), 1)
 
 /*
- * Zeroed memory for large arrays (rules.c): blocks of RULES_MEM_BIG bytes or
- * more are mapped on their own, so that pages never touched cost no memory
- * and a freed ruleset goes back to the system whole; blocks of
- * RULES_MEM_HUGE or more are also marked for transparent huge pages. The
- * size must be passed back on free.
+ * Memory for large arrays (rules.c): rules_mem_alloc() gives zeroed memory,
+ * rules_mem_realloc() keeps the contents but does not zero what it adds.
+ * Blocks of RULES_MEM_BIG bytes or more are mapped on transparent huge
+ * pages. The size must be passed back on free.
  */
-#define RULES_MEM_BIG (256u * 1024)
-#define RULES_MEM_HUGE (32u * 1024 * 1024)
+#define RULES_MEM_BIG (32u * 1024 * 1024)
 void *rules_mem_alloc(size_t size);
 void *rules_mem_realloc(void *p, size_t old, size_t size);
 void rules_mem_free(void *p, size_t size);
