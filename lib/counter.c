@@ -71,13 +71,53 @@ static bool parse_u32(const char *s, size_t n, uint32_t *ret)
 	return true;
 }
 
+struct entry {
+	const char *id;
+	unsigned line;
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int r = strcmp(x->id, y->id);
+
+	return r ? r : (x->line < y->line ? -1 : x->line > y->line);
+}
+
+/* Every id once; sorted, so a full file costs n log n. -EINVAL on a repeat. */
+static int unique(const struct mng_counters *c, const unsigned *lines, const char *file,
+		  struct mng_diags *diags)
+{
+	struct entry *v;
+	size_t i;
+	int r = 0;
+
+	if (c->n < 2)
+		return 0;
+	v = malloc(c->n * sizeof(*v));
+	if (!v)
+		return -EINVAL; /* cannot show it unique: refuse */
+	for (i = 0; i < c->n; i++)
+		v[i] = (struct entry){c->v[i].id, lines[i]};
+	qsort(v, c->n, sizeof(*v), cmp_entry);
+	for (i = 1; i < c->n; i++) {
+		if (strcmp(v[i].id, v[i - 1].id))
+			continue;
+		mng_diags_add(diags, file, v[i].line, 1,
+			      "credential id given twice (first on line %u)", v[i - 1].line);
+		r = -EINVAL;
+	}
+	free(v);
+	return r;
+}
+
 int mng_counters_parse(const char *buf, size_t len, const char *filename, struct mng_counters *ret,
 		       struct mng_diags *diags)
 {
 	struct mng_counters c = {0};
 	const char *file = filename ? filename : "(counters)";
-	size_t off = 0, cap = 0, i;
-	unsigned lineno = 0;
+	size_t off = 0, cap = 0;
+	unsigned lineno = 0, *lines = NULL, *nlines;
 	int errors = 0;
 
 	if ((!buf && len) || !ret)
@@ -107,16 +147,6 @@ int mng_counters_parse(const char *buf, size_t len, const char *filename, struct
 			errors++;
 			continue;
 		}
-		for (i = 0; i < c.n; i++) {
-			if (strlen(c.v[i].id) == (size_t)(tab - s) &&
-			    !memcmp(c.v[i].id, s, (size_t)(tab - s)))
-				break;
-		}
-		if (i < c.n) {
-			mng_diags_add(diags, file, lineno, 1, "credential id given twice");
-			errors++;
-			continue;
-		}
 		if (c.n >= MNG_COUNTER_COUNT_MAX) {
 			mng_diags_add(diags, file, lineno, 1, "more than %u entries",
 				      MNG_COUNTER_COUNT_MAX);
@@ -130,13 +160,21 @@ int mng_counters_parse(const char *buf, size_t len, const char *filename, struct
 			if (!nv)
 				goto nomem;
 			c.v = nv;
+			nlines = realloc(lines, ncap * sizeof(*lines));
+			if (!nlines)
+				goto nomem;
+			lines = nlines;
 			cap = ncap;
 		}
+		lines[c.n] = lineno;
 		c.v[c.n].id = strndup(s, (size_t)(tab - s));
 		if (!c.v[c.n].id)
 			goto nomem;
 		c.v[c.n++].value = v;
 	}
+	if (unique(&c, lines, file, diags) < 0)
+		errors++;
+	free(lines);
 	if (errors) {
 		mng_counters_clear(&c);
 		return -EINVAL;
@@ -144,6 +182,7 @@ int mng_counters_parse(const char *buf, size_t len, const char *filename, struct
 	*ret = c;
 	return 0;
 nomem:
+	free(lines);
 	mng_counters_clear(&c);
 	return -ENOMEM;
 }

@@ -5,7 +5,7 @@
  * MUST: each field is checked on its own and every problem is reported
  *       with the line and the byte column where the field starts.
  * MUST: a credential id may appear only once in the file, so a key cannot
- *       be bound to two users.
+ *       be bound to two users (checked over the sorted ids: n log n).
  * MUST: the replacement file is complete on disk (fsync) before it takes
  *       the old one's name (rename), and the directory is synced after.
  */
@@ -20,7 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/x509.h>
 
 #include "cred.h"
@@ -236,14 +238,49 @@ static int parse_type(const char *s, size_t n)
 	return 0;
 }
 
-/* The DER public key must be exactly one SPKI of the declared type. */
-static const char *check_pk(const uint8_t *der, size_t len, int type)
+/* DER SubjectPublicKeyInfo headers of the two fixed-size key types. */
+static const uint8_t es256_spki[26] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
+				       0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+				       0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+static const uint8_t eddsa_spki[12] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
+				       0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+
+/* An uncompressed point (0x04 || x || y) on P-256; grp may be NULL. */
+static bool p256_point_ok(const uint8_t *pt, size_t len, const EC_GROUP *grp)
+{
+	EC_GROUP *own = grp ? NULL : EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+	const EC_GROUP *g = grp ? grp : own;
+	EC_POINT *p = g ? EC_POINT_new(g) : NULL;
+	bool ok = p && len == 65 && pt[0] == 0x04 && EC_POINT_oct2point(g, p, pt, len, NULL) == 1;
+
+	EC_POINT_free(p);
+	EC_GROUP_free(own);
+	return ok;
+}
+
+/*
+ * The DER public key must be exactly one SPKI of the declared type. es256
+ * and eddsa keys have one canonical encoding (what libfido2's keys give
+ * through i2d_PUBKEY), checked directly: decoding each through OpenSSL's
+ * decoders costs about 250 us a key, too much for a file read at every
+ * login. Anything else goes through d2i_PUBKEY, for RSA and to name the
+ * problem precisely.
+ */
+static const char *check_pk(const uint8_t *der, size_t len, int type, const EC_GROUP *grp)
 {
 	const unsigned char *p = der;
 	const char *why = NULL;
 	EVP_PKEY *pk;
 	char group[64];
 
+	if (type == MNG_CRED_ES256 && len == sizeof(es256_spki) + 65 &&
+	    !memcmp(der, es256_spki, sizeof(es256_spki)))
+		return p256_point_ok(der + sizeof(es256_spki), 65, grp)
+			   ? NULL
+			   : "es256 key is not a point on P-256";
+	if (type == MNG_CRED_EDDSA && len == sizeof(eddsa_spki) + 32 &&
+	    !memcmp(der, eddsa_spki, sizeof(eddsa_spki)))
+		return NULL;
 	pk = d2i_PUBKEY(NULL, &p, (long)len);
 	if (!pk)
 		return "not a DER SubjectPublicKeyInfo";
@@ -257,10 +294,14 @@ static const char *check_pk(const uint8_t *der, size_t len, int type)
 		    !EVP_PKEY_get_group_name(pk, group, sizeof(group), NULL) ||
 		    strcmp(group, "prime256v1"))
 			why = "es256 needs an EC P-256 public key";
+		else
+			why = "es256 key must be an uncompressed point with named curve";
 		break;
 	case MNG_CRED_EDDSA:
 		if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_ED25519)
 			why = "eddsa needs an Ed25519 public key";
+		else
+			why = "eddsa key not in its canonical encoding";
 		break;
 	case MNG_CRED_RS256:
 		if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA || EVP_PKEY_get_bits(pk) < 2048)
@@ -391,7 +432,7 @@ int mng_cred_check(const struct mng_cred *c, const char **why)
 	if (!w && (!c->pk || c->pk_len == 0 || c->pk_len > MNG_CRED_PK_MAX))
 		w = "public key missing or too long";
 	if (!w)
-		w = check_pk(c->pk, c->pk_len, c->type);
+		w = check_pk(c->pk, c->pk_len, c->type, NULL);
 	if (!w && (c->flags & ~(MNG_CRED_F_UP | MNG_CRED_F_UV | MNG_CRED_F_ZERO_OK)))
 		w = "unknown flag";
 	if (!w && check_text(c->label, strnlen(c->label, sizeof(c->label)), MNG_CRED_TEXT_MAX))
@@ -462,6 +503,7 @@ struct parse {
 	int errors;
 	struct mng_credset set;
 	bool count_reported;
+	EC_GROUP *p256; /* made once per parse for the es256 point checks */
 };
 
 static void MNG_PRINTF(3, 4) error(struct parse *p, size_t col, const char *fmt, ...)
@@ -522,7 +564,7 @@ static int parse_fields(struct parse *p, const char *const f[NFIELDS], const siz
 		error(p, col[3], "public key longer than %u bytes", MNG_CRED_PK_MAX);
 	else if (n <= 0)
 		error(p, col[3], "public key is not standard base64");
-	else if (c->type && (w = check_pk(buf, (size_t)n, c->type)))
+	else if (c->type && (w = check_pk(buf, (size_t)n, c->type, p->p256)))
 		error(p, col[3], "%s", w);
 	else if (c->type) {
 		if (!(c->pk = malloc((size_t)n)))
@@ -561,6 +603,46 @@ static int parse_fields(struct parse *p, const char *const f[NFIELDS], const siz
 
 	explicit_bzero(buf, sizeof(buf));
 	return p->errors == before ? 0 : -EINVAL;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	const struct mng_cred *x = *(const struct mng_cred *const *)a;
+	const struct mng_cred *y = *(const struct mng_cred *const *)b;
+	int r;
+
+	if (x->id_len != y->id_len)
+		return x->id_len < y->id_len ? -1 : 1;
+	r = memcmp(x->id, y->id, x->id_len);
+	if (r)
+		return r;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* A credential id may be given once: sorted, so a full file costs n log n. */
+static int check_unique(struct parse *p)
+{
+	const struct mng_cred **v;
+	size_t i;
+
+	if (p->set.n < 2)
+		return 0;
+	v = malloc(p->set.n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < p->set.n; i++)
+		v[i] = &p->set.v[i];
+	qsort(v, p->set.n, sizeof(*v), cmp_id);
+	for (i = 1; i < p->set.n; i++) {
+		if (v[i]->id_len != v[i - 1]->id_len ||
+		    memcmp(v[i]->id, v[i - 1]->id, v[i]->id_len))
+			continue;
+		p->lineno = v[i]->line;
+		error(p, strlen(v[i]->user) + 2, "credential id already given on line %u",
+		      v[i - 1]->line);
+	}
+	free(v);
+	return 0;
 }
 
 static int parse_line(struct parse *p, const char *s, size_t len)
@@ -602,15 +684,6 @@ static int parse_line(struct parse *p, const char *s, size_t len)
 		cred_free(&c);
 		return r == -ENOMEM ? r : 0;
 	}
-	for (i = 0; i < p->set.n; i++) {
-		const struct mng_cred *o = &p->set.v[i];
-
-		if (o->id_len == c.id_len && !memcmp(o->id, c.id, c.id_len)) {
-			error(p, col[1], "credential id already given on line %u", o->line);
-			cred_free(&c);
-			return 0;
-		}
-	}
 	if (p->set.n >= MNG_CRED_COUNT_MAX) {
 		if (!p->count_reported)
 			error(p, 1, "more than %u credentials", MNG_CRED_COUNT_MAX);
@@ -648,6 +721,9 @@ int mng_credset_parse(const char *buf, size_t len, const char *filename, struct 
 		mng_diags_add(diags, p.file, 0, 0, "file larger than %u bytes", MNG_CRED_FILE_MAX);
 		return -EFBIG;
 	}
+	p.p256 = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+	if (!p.p256)
+		return -ENOMEM;
 	while (off < len) {
 		const char *nl = memchr(buf + off, '\n', len - off);
 		size_t l = nl ? (size_t)(nl - (buf + off)) : len - off;
@@ -658,6 +734,9 @@ int mng_credset_parse(const char *buf, size_t len, const char *filename, struct 
 			break;
 		off += l + (nl ? 1 : 0);
 	}
+	EC_GROUP_free(p.p256);
+	if (r == 0)
+		r = check_unique(&p);
 	if (r == 0 && p.errors)
 		r = -EINVAL;
 	if (r < 0) {

@@ -108,15 +108,15 @@ static void test_parse(void **state)
 	assert_int_equal(mng_counters_parse(bad, strlen(bad), "k", &c, &d), -EINVAL);
 	assert_null(c.v);
 	out = printed(&d);
-	assert_string_equal(out, "k:2:1: credential id given twice\n"
-				 "k:3:1: expected a base64url credential id\n"
+	assert_string_equal(out, "k:3:1: expected a base64url credential id\n"
 				 "k:4:1: expected a base64url credential id\n"
 				 "k:5:4: expected a counter 0..4294967295\n"
 				 "k:6:4: expected a counter 0..4294967295\n"
 				 "k:7:4: expected a counter 0..4294967295\n"
 				 "k:8:1: expected a base64url credential id\n"
 				 "k:9:4: expected a counter 0..4294967295\n"
-				 "k:10:4: expected a counter 0..4294967295\n");
+				 "k:10:4: expected a counter 0..4294967295\n"
+				 "k:2:1: credential id given twice (first on line 1)\n");
 	free(out);
 	mng_diags_clear(&d);
 

@@ -205,9 +205,10 @@ static void test_every_error(void **state)
 	fprintf(f, "c:12:%zu: operator: invalid UTF-8 (1..64 bytes of printable UTF-8)\n",
 		colpk + strlen(pk_es256) + 4 + 33 + 2 + 21);
 	fprintf(f, "c:13:1: expected 9 TAB-separated fields, found 3\n");
-	fprintf(f, "c:15:3: credential id already given on line 14\n");
 	fprintf(f, "c:16:%zu: label: too long (1..64 bytes of printable UTF-8)\n",
 		colpk + strlen(pk_es256) + 4 + 33);
+	/* repeated ids are found over the sorted set, after the line checks */
+	fprintf(f, "c:15:3: credential id already given on line 14\n");
 	fclose(f);
 	assert_string_equal(out, exp);
 	free(out);
@@ -277,6 +278,58 @@ static void test_hostile_input(void **state)
 	}
 	free(l);
 	free(buf);
+}
+
+/* es256 and eddsa keys are checked in their canonical form, on the curve. */
+static void test_key_forms(void **state)
+{
+	struct mng_credset s = {0};
+	struct mng_diags d = {0};
+	uint8_t der[200];
+	int n = mng_b64_decode(pk_es256, strlen(pk_es256), 0, der, sizeof(der));
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	unsigned char *cder = NULL;
+	char *b64 = NULL, *l = NULL, *out;
+	int clen;
+
+	assert_int_equal(n, 91);
+	der[90] ^= 1; /* y no longer fits x */
+	assert_int_equal(mng_b64_encode(der, 91, 0, &b64), 0);
+	l = line("u", "AA", "es256", b64, "up", AAGUID, "k", WHEN, "o");
+	assert_int_equal(mng_credset_parse(l, strlen(l), "c", &s, &d), -EINVAL);
+	out = printed(&d);
+	assert_string_equal(out, "c:1:12: es256 key is not a point on P-256\n");
+	free(out);
+	free(l);
+	free(b64);
+	mng_diags_clear(&d);
+
+	assert_int_equal(EVP_PKEY_set_utf8_string_param(k, "point-format", "compressed"), 1);
+	clen = i2d_PUBKEY(k, &cder);
+	assert_int_equal(clen, 59);
+	assert_int_equal(mng_b64_encode(cder, (size_t)clen, 0, &b64), 0);
+	l = line("u", "AA", "es256", b64, "up", AAGUID, "k", WHEN, "o");
+	assert_int_equal(mng_credset_parse(l, strlen(l), "c", &s, &d), -EINVAL);
+	out = printed(&d);
+	assert_string_equal(out,
+			    "c:1:12: es256 key must be an uncompressed point with named curve\n");
+	free(out);
+	free(l);
+	free(b64);
+	mng_diags_clear(&d);
+	OPENSSL_free(cder);
+	EVP_PKEY_free(k);
+
+	/* an RSA key below 2048 bits */
+	b64 = spki_b64("RSA", 1024);
+	l = line("u", "AA", "rs256", b64, "up", AAGUID, "k", WHEN, "o");
+	assert_int_equal(mng_credset_parse(l, strlen(l), "c", &s, &d), -EINVAL);
+	out = printed(&d);
+	assert_string_equal(out, "c:1:12: rs256 needs an RSA public key of at least 2048 bits\n");
+	free(out);
+	free(l);
+	free(b64);
+	mng_diags_clear(&d);
 }
 
 static void test_base64_strict(void **state)
@@ -440,10 +493,10 @@ static void test_trusted_checks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_good_file),	      cmocka_unit_test(test_every_error),
-	    cmocka_unit_test(test_hostile_input),     cmocka_unit_test(test_base64_strict),
-	    cmocka_unit_test(test_format_round_trip), cmocka_unit_test(test_write_atomic),
-	    cmocka_unit_test(test_trusted_checks),
+	    cmocka_unit_test(test_good_file),	  cmocka_unit_test(test_every_error),
+	    cmocka_unit_test(test_hostile_input), cmocka_unit_test(test_base64_strict),
+	    cmocka_unit_test(test_key_forms),	  cmocka_unit_test(test_format_round_trip),
+	    cmocka_unit_test(test_write_atomic),  cmocka_unit_test(test_trusted_checks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -160,7 +160,8 @@ static void use_key(const char *state)
 }
 
 /* Enrol a credential for user on the key at state; append its line to creds_text. */
-static void enroll(const char *state, const char *pin, const char *user, const char *label)
+static void enroll(const char *state, const char *pin, const char *user, const char *label,
+		   unsigned flags)
 {
 	unsigned char cdh[32] = {1, 2, 3}, uid[8] = {9, 9};
 	fido_dev_info_t *list = fido_dev_info_new(1);
@@ -198,7 +199,7 @@ static void enroll(const char *state, const char *pin, const char *user, const c
 	c.type = MNG_CRED_ES256;
 	c.pk = der;
 	c.pk_len = (size_t)len;
-	c.flags = MNG_CRED_F_UP | MNG_CRED_F_UV;
+	c.flags = flags;
 	assert_int_equal(fido_cred_aaguid_len(cred), 16);
 	memcpy(c.aaguid, fido_cred_aaguid_ptr(cred), 16);
 	snprintf(c.label, sizeof(c.label), "%s", label);
@@ -498,6 +499,24 @@ static void test_counter_regression(void **state)
 	assert_non_null(strstr(counters(), "\t100001\n"));
 }
 
+/* A key that always reports 0 logs in only where its entry says zero-counter-ok. */
+static void test_zero_counter_ok(void **state)
+{
+	struct conv c;
+
+	ctl(key_a, "zero_counter=1");
+	use_key(key_a);
+	assert_int_equal(login("mng", "kimura", PIN_A, &c), PAM_SUCCESS);
+	assert_int_equal(login("mng", "kimura", PIN_A, &c), PAM_SUCCESS);
+	assert_int_equal(login("mng", "tanaka", PIN_A, &c), PAM_AUTH_ERR);
+	/* once a counter above 0 was stored, 0 is a regression even for this key */
+	ctl(key_a, "zero_counter=0");
+	assert_int_equal(login("mng", "kimura", PIN_A, &c), PAM_SUCCESS);
+	ctl(key_a, "zero_counter=1");
+	assert_int_equal(login("mng", "kimura", PIN_A, &c), PAM_AUTH_ERR);
+	ctl(key_a, "zero_counter=0");
+}
+
 static void test_aaguid_refused(void **state)
 {
 	struct conv c;
@@ -673,9 +692,11 @@ static int setup(void **state)
 	ctl(key_a, "--pin " PIN_A);
 	ctl(key_b, "--pin " PIN_B);
 	ctl(key_n, "--pin " PIN_A);
-	enroll(key_a, PIN_A, "tanaka", "key A");
-	enroll(key_b, PIN_B, "tanaka", "key B");
-	enroll(key_n, PIN_A, "nobody", "locker key");
+	enroll(key_a, PIN_A, "tanaka", "key A", MNG_CRED_F_UP | MNG_CRED_F_UV);
+	enroll(key_b, PIN_B, "tanaka", "key B", MNG_CRED_F_UP | MNG_CRED_F_UV);
+	enroll(key_n, PIN_A, "nobody", "locker key", MNG_CRED_F_UP | MNG_CRED_F_UV);
+	enroll(key_a, PIN_A, "kimura", "counterless key",
+	       MNG_CRED_F_UP | MNG_CRED_F_UV | MNG_CRED_F_ZERO_OK);
 	/* enrolment wrote the state files as root: give them back */
 	ctl(key_a, "no_uv=0");
 	ctl(key_b, "no_uv=0");
@@ -812,6 +833,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_no_uv_denied),
 	    cmocka_unit_test(test_bad_signature),
 	    cmocka_unit_test(test_counter_regression),
+	    cmocka_unit_test(test_zero_counter_ok),
 	    cmocka_unit_test(test_aaguid_refused),
 	    cmocka_unit_test(test_untrusted_credential_file),
 	    cmocka_unit_test(test_nouserok),
