@@ -46,10 +46,11 @@ static void bind_domain(void)
 	(void)bind_textdomain_codeset("mnguard", "UTF-8");
 }
 
-/* Show msg (translated) to the user; best effort. */
-static void say(pam_handle_t *pamh, int style, const char *msg)
+/* Show msg (translated) to the user unless PAM_SILENT was asked; best effort. */
+static void say(pam_handle_t *pamh, const struct mng_pam_args *args, int style, const char *msg)
 {
-	(void)pam_prompt(pamh, style, NULL, "%s", _(msg));
+	if (!args->silent)
+		(void)pam_prompt(pamh, style, NULL, "%s", _(msg));
 }
 
 int mng_pam_parse_args(pam_handle_t *pamh, int argc, const char **argv, struct mng_pam_args *ret)
@@ -211,7 +212,7 @@ static int fido_to_errno(enum mng_fido_result r)
 	}
 }
 
-static void tell_result(pam_handle_t *pamh, enum mng_fido_result r)
+static void tell_result(pam_handle_t *pamh, const struct mng_pam_args *args, enum mng_fido_result r)
 {
 	static const char *const msgs[] = {
 	    [MNG_FIDO_DENY] = N_("Login with the security key was refused."),
@@ -227,7 +228,7 @@ static void tell_result(pam_handle_t *pamh, enum mng_fido_result r)
 	};
 
 	if ((size_t)r < MNG_ARRAY_SIZE(msgs) && msgs[r] && r != MNG_FIDO_OK)
-		say(pamh, PAM_ERROR_MSG, msgs[r]);
+		say(pamh, args, PAM_ERROR_MSG, msgs[r]);
 }
 
 int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args)
@@ -279,7 +280,8 @@ int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args)
 		goto out;
 	}
 	if (r < 0) {
-		say(pamh, PAM_ERROR_MSG, N_("This kind of security key is not allowed here."));
+		say(pamh, args, PAM_ERROR_MSG,
+		    N_("This kind of security key is not allowed here."));
 		goto out;
 	}
 	req.rp_id = cfg.rp_id;
@@ -301,7 +303,7 @@ int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args)
 		}
 	}
 	req.pin = pin;
-	say(pamh, PAM_TEXT_INFO, N_("Touch your security key"));
+	say(pamh, args, PAM_TEXT_INFO, N_("Touch your security key"));
 	r = mng_fido_assert(&req, &out);
 	if (pin) {
 		explicit_bzero(pin, strlen(pin));
@@ -316,7 +318,7 @@ int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args)
 									: "login.deny";
 
 		report(pamh, &cfg, LOG_NOTICE, ev, user, NULL, mng_fido_result_name(out.result));
-		tell_result(pamh, out.result);
+		tell_result(pamh, args, out.result);
 		r = fido_to_errno(out.result);
 		goto out;
 	}
@@ -334,7 +336,7 @@ int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args)
 		snprintf(detail, sizeof(detail), "signature counter %u, stored %u: suspected clone",
 			 out.counter, stored);
 		report(pamh, &cfg, LOG_ALERT, "login.clone-suspected", user, c->label, detail);
-		say(pamh, PAM_ERROR_MSG,
+		say(pamh, args, PAM_ERROR_MSG,
 		    N_("This security key may have been copied. Contact the help desk."));
 		r = -EACCES;
 		goto out;

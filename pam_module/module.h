@@ -26,6 +26,7 @@ struct mng_pam_args {
 	const char *config; /* config=PATH, default MNG_CONFIG_PATH */
 	bool nouserok;
 	bool debug;
+	bool silent; /* PAM_SILENT: no information or error messages */
 };
 
 /*

@@ -44,6 +44,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 
 	if (r < 0)
 		return PAM_SERVICE_ERR;
+	args.silent = (flags & PAM_SILENT) != 0;
 	return to_pam(mng_pam_authenticate(pamh, &args), &args);
 }
 

@@ -301,15 +301,21 @@ static int conv_fn(int n, const struct pam_message **msg, struct pam_response **
 	return PAM_SUCCESS;
 }
 
-/* Run one PAM operation for user on service; returns its PAM code. */
-static int run(const char *service, const char *user, enum pamtest_ops op, struct conv *c)
+/* Run one PAM operation for user on service with flags; returns its PAM code. */
+static int run_flags(const char *service, const char *user, enum pamtest_ops op, int flags,
+		     struct conv *c)
 {
-	struct pam_testcase tc[] = {pam_test(op, PAM_SUCCESS)};
+	struct pam_testcase tc[] = {pam_test_flags(op, PAM_SUCCESS, flags)};
 
 	fd_snapshot();
 	(void)_pamtest_conv(service, user, conv_fn, c, tc, 1, NULL);
 	fd_check();
 	return tc[0].op_rv;
+}
+
+static int run(const char *service, const char *user, enum pamtest_ops op, struct conv *c)
+{
+	return run_flags(service, user, op, 0, c);
 }
 
 static int login(const char *service, const char *user, const char *pin, struct conv *c)
@@ -387,18 +393,37 @@ static long ms_since(const struct timespec *a)
 
 static void test_pin_and_touch(void **state)
 {
+	struct timespec t0;
 	struct conv c;
 	char before[8192];
 
 	use_key(key_a);
 	agent_clear();
 	snprintf(before, sizeof(before), "%s", counters());
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(login("mng", "tanaka", PIN_A, &c), PAM_SUCCESS);
+	fprintf(stderr, "login with PIN and touch: %ld ms\n", ms_since(&t0));
 	assert_int_equal(c.prompts, 1);
 	assert_non_null(strstr(c.said, "Touch your security key"));
 	assert_string_not_equal(counters(), before); /* the new counter was stored */
 	assert_true(agent_saw("login.ok"));
 	assert_int_equal(leaked_fds, 0);
+}
+
+/* PAM_SILENT: the PIN is still asked, nothing else is said. */
+static void test_silent(void **state)
+{
+	struct conv c = {.pin = PIN_A};
+
+	use_key(key_a);
+	assert_int_equal(run_flags("mng", "tanaka", PAMTEST_AUTHENTICATE, PAM_SILENT, &c),
+			 PAM_SUCCESS);
+	assert_int_equal(c.prompts, 1);
+	assert_string_equal(c.said, "");
+	c = (struct conv){.pin = "0000"};
+	assert_int_equal(run_flags("mng", "tanaka", PAMTEST_AUTHENTICATE, PAM_SILENT, &c),
+			 PAM_AUTH_ERR);
+	assert_string_equal(c.said, "");
 }
 
 static void test_either_key(void **state)
@@ -827,6 +852,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pin_and_touch),
+	    cmocka_unit_test(test_silent),
 	    cmocka_unit_test(test_either_key),
 	    cmocka_unit_test(test_wrong_pin),
 	    cmocka_unit_test(test_conversation_gives_nothing),
