@@ -180,11 +180,29 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* Printable UTF-8 text of 1..max bytes (label, operator); NULL when fine. */
-static const char *check_text(const char *s, size_t n, size_t max)
+/*
+ * U+200E, U+200F, U+202A..U+202E, U+2066..U+2069 (three UTF-8 bytes each):
+ * the bidirectional controls that make a label read differently on screen
+ * than it is stored.
+ */
+static bool is_bidi_control(const unsigned char *u)
+{
+	if (u[0] != 0xe2)
+		return false;
+	if (u[1] == 0x80)
+		return u[2] == 0x8e || u[2] == 0x8f || (u[2] >= 0xaa && u[2] <= 0xae);
+	return u[1] == 0x81 && u[2] >= 0xa6 && u[2] <= 0xa9;
+}
+
+/*
+ * Printable UTF-8 text of 1..max bytes (label, operator); NULL when fine,
+ * else the problem, with *ret_off the byte offset where it is.
+ */
+static const char *check_text(const char *s, size_t n, size_t max, size_t *ret_off)
 {
 	size_t i = 0;
 
+	*ret_off = 0;
 	if (n == 0)
 		return "empty";
 	if (n > max)
@@ -193,14 +211,18 @@ static const char *check_text(const char *s, size_t n, size_t max)
 		const unsigned char *u = (const unsigned char *)s + i;
 		size_t l = utf8_len(u, n - i);
 
+		*ret_off = i;
 		if (!l)
 			return "invalid UTF-8";
 		if (l == 1 && (u[0] < 0x20 || u[0] == 0x7f))
 			return "control character";
 		if (l == 2 && u[0] == 0xc2 && u[1] < 0xa0) /* C1 controls */
 			return "control character";
+		if (l == 3 && is_bidi_control(u))
+			return "bidirectional control character";
 		i += l;
 	}
+	*ret_off = 0;
 	return NULL;
 }
 
@@ -418,6 +440,7 @@ static bool check_time(const char *s, size_t n)
 int mng_cred_check(const struct mng_cred *c, const char **why)
 {
 	const char *dummy, *w;
+	size_t off;
 
 	if (!why)
 		why = &dummy;
@@ -435,12 +458,13 @@ int mng_cred_check(const struct mng_cred *c, const char **why)
 		w = check_pk(c->pk, c->pk_len, c->type, NULL);
 	if (!w && (c->flags & ~(MNG_CRED_F_UP | MNG_CRED_F_UV | MNG_CRED_F_ZERO_OK)))
 		w = "unknown flag";
-	if (!w && check_text(c->label, strnlen(c->label, sizeof(c->label)), MNG_CRED_TEXT_MAX))
+	if (!w &&
+	    check_text(c->label, strnlen(c->label, sizeof(c->label)), MNG_CRED_TEXT_MAX, &off))
 		w = "label must be 1..64 bytes of printable UTF-8";
 	if (!w && !check_time(c->enrolled, strnlen(c->enrolled, sizeof(c->enrolled))))
 		w = "enrolment time must be YYYY-MM-DDTHH:MM:SSZ";
 	if (!w && check_text(c->operator_, strnlen(c->operator_, sizeof(c->operator_)),
-			     MNG_CRED_TEXT_MAX))
+			     MNG_CRED_TEXT_MAX, &off))
 		w = "operator must be 1..64 bytes of printable UTF-8";
 	if (w) {
 		*why = w;
@@ -532,6 +556,7 @@ static int parse_fields(struct parse *p, const char *const f[NFIELDS], const siz
 {
 	uint8_t buf[MNG_CRED_PK_MAX];
 	const char *w;
+	size_t off;
 	int before = p->errors, n;
 
 	if ((w = check_user(f[0], fl[0])))
@@ -584,8 +609,8 @@ static int parse_fields(struct parse *p, const char *const f[NFIELDS], const siz
 	if (!parse_aaguid(f[5], fl[5], c->aaguid))
 		error(p, col[5], "AAGUID must be 32 lowercase hex digits");
 
-	if ((w = check_text(f[6], fl[6], MNG_CRED_TEXT_MAX)))
-		error(p, col[6], "label: %s (1..%u bytes of printable UTF-8)", w,
+	if ((w = check_text(f[6], fl[6], MNG_CRED_TEXT_MAX, &off)))
+		error(p, col[6] + off, "label: %s (1..%u bytes of printable UTF-8)", w,
 		      MNG_CRED_TEXT_MAX);
 	else
 		copy_str(c->label, sizeof(c->label), f[6], fl[6]);
@@ -595,8 +620,8 @@ static int parse_fields(struct parse *p, const char *const f[NFIELDS], const siz
 	else
 		copy_str(c->enrolled, sizeof(c->enrolled), f[7], fl[7]);
 
-	if ((w = check_text(f[8], fl[8], MNG_CRED_TEXT_MAX)))
-		error(p, col[8], "operator: %s (1..%u bytes of printable UTF-8)", w,
+	if ((w = check_text(f[8], fl[8], MNG_CRED_TEXT_MAX, &off)))
+		error(p, col[8] + off, "operator: %s (1..%u bytes of printable UTF-8)", w,
 		      MNG_CRED_TEXT_MAX);
 	else
 		copy_str(c->operator_, sizeof(c->operator_), f[8], fl[8]);
