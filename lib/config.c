@@ -33,6 +33,7 @@ enum key {
 	KEY_FIDO_TIMEOUT,
 	KEY_AAGUID_ALLOW,
 	KEY_LOGIN_GROUP,
+	KEY_TRUST_DIR,
 	KEY_COUNT,
 };
 
@@ -75,6 +76,8 @@ static const struct keydef keys[KEY_COUNT] = {
 			  MNG_CONFIG_VALUE_MAX, KIND_AAGUIDS},
     [KEY_LOGIN_GROUP] = {"login_group", offsetof(struct mng_config, login_group),
 			 MNG_CONFIG_GROUP_MAX, KIND_GROUP},
+    [KEY_TRUST_DIR] = {"attestation_trust_dir", offsetof(struct mng_config, attestation_trust_dir),
+		       MNG_CONFIG_VALUE_MAX, KIND_PATH},
 };
 
 /* State of one parse; lives on the caller's stack. */

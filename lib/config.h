@@ -46,6 +46,8 @@ struct mng_config {
 	unsigned char aaguid_allow[MNG_CONFIG_AAGUID_MAX][16]; /* empty list = any AAGUID */
 	size_t n_aaguid_allow;
 	char login_group[MNG_CONFIG_GROUP_MAX + 1]; /* default mnguard-users */
+	/* mnguard-helpdesk enroll: CA certificates attestations must chain to */
+	char attestation_trust_dir[MNG_CONFIG_VALUE_MAX + 1]; /* "" when unset: none */
 };
 
 /* mng_config_defaults - fill *ret with the built-in defaults. */

@@ -511,7 +511,12 @@ int hd_enroll(int argc, char **argv)
 	if (status)
 		goto out;
 	status = HD_EXIT_FAIL;
-	r = hd_attest_check(cred, o.trust_dir, &fmt, why, sizeof(why));
+	/* --trust-dir, else the configuration's attestation_trust_dir, if read and set */
+	r = hd_attest_check(cred,
+			    o.trust_dir			   ? o.trust_dir
+			    : cfg.attestation_trust_dir[0] ? cfg.attestation_trust_dir
+							   : NULL,
+			    &fmt, why, sizeof(why));
 	if (r < 0) {
 		err("%s: nothing enrolled", why);
 		goto out;

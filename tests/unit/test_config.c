@@ -332,6 +332,42 @@ static void test_fido_keys(void **state)
 	mng_diags_clear(&d);
 }
 
+/* attestation_trust_dir: optional (empty when unset), absolute, once, capped. */
+static void test_trust_dir(void **state)
+{
+	struct mng_config c;
+	struct mng_diags d = {0};
+	char line[300], *out;
+
+	(void)state;
+	assert_int_equal(mng_config_parse("", 0, "t.conf", &c, &d), 0);
+	assert_string_equal(c.attestation_trust_dir, "");
+	assert_int_equal(parse("attestation_trust_dir = /etc/mnguard/attestation-ca\n", &c, &d), 0);
+	assert_string_equal(c.attestation_trust_dir, "/etc/mnguard/attestation-ca");
+	assert_int_equal(parse("attestation_trust_dir = ca\n"
+			       "attestation_trust_dir =\n"
+			       "attestation_trust_dir = /a\n",
+			       &c, &d),
+			 -EINVAL);
+	out = printed(&d);
+	assert_string_equal(
+	    out, "t.conf:1: attestation_trust_dir: not an absolute path\n"
+		 "t.conf:2: duplicate key 'attestation_trust_dir' (first set on line 1)\n"
+		 "t.conf:3: duplicate key 'attestation_trust_dir' (first set on line 1)\n");
+	free(out);
+	mng_diags_clear(&d);
+	/* the line cap (196 bytes) bounds this key's value to 172 bytes */
+	snprintf(line, sizeof(line), "attestation_trust_dir = /%0172d\n", 0);
+	assert_int_equal(parse(line, &c, &d), -EINVAL);
+	out = printed(&d);
+	assert_string_equal(out, "t.conf:1: line longer than 196 bytes\n");
+	free(out);
+	mng_diags_clear(&d);
+	snprintf(line, sizeof(line), "attestation_trust_dir = /%0171d\n", 0);
+	assert_int_equal(parse(line, &c, &d), 0);
+	assert_int_equal(strlen(c.attestation_trust_dir), 172);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +380,7 @@ int main(void)
 	    cmocka_unit_test(test_unknown_key_shown_cut),
 	    cmocka_unit_test(test_load_trusted),
 	    cmocka_unit_test(test_fido_keys),
+	    cmocka_unit_test(test_trust_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -364,6 +364,63 @@ static void test_trust_dir(void **state)
 	assert_non_null(strstr(e->errout, "/nonexistent/trust"));
 }
 
+/*
+ * The configuration's attestation_trust_dir applies when --trust-dir is not
+ * given, and --trust-dir overrides it.
+ */
+static void test_trust_dir_from_config(void **state)
+{
+	struct env *e = *state;
+	char conf[160];
+	const char *args[] = {"--user", "taro",	 "--credentials", e->creds, "--config",
+			      conf,	"--log", e->log,	  NULL,	    NULL,
+			      NULL};
+	struct mng_credset set = {0};
+	struct stat st;
+	FILE *f;
+
+	export_cert(e, e->trust);
+	write_other_ca(e->other);
+	snprintf(conf, sizeof(conf), "%s/mnguard.conf", e->dir);
+	/* an unrelated CA in the configuration: refused, nothing written */
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "rp_id = " RP "\nattestation_trust_dir = %s\n", e->other);
+	fclose(f);
+	assert_int_equal(run(e, PIN, args), 1);
+	assert_non_null(strstr(e->errout, "does not chain to a CA"));
+	assert_int_equal(stat(e->creds, &st), -1);
+	/* --trust-dir wins over the configuration */
+	args[8] = "--trust-dir";
+	args[9] = e->trust;
+	assert_int_equal(run(e, PIN, args), 0);
+	load_creds(e, &set);
+	assert_int_equal(set.n, 1);
+	mng_credset_clear(&set);
+	/* the softkey's CA in the configuration: accepted */
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "rp_id = " RP "\nattestation_trust_dir = %s\n", e->trust);
+	fclose(f);
+	args[1] = "hanako";
+	args[8] = NULL;
+	assert_int_equal(run(e, PIN, args), 0);
+	load_creds(e, &set);
+	assert_int_equal(set.n, 2);
+	mng_credset_clear(&set);
+	/* an empty directory in the configuration: refused */
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "rp_id = " RP "\nattestation_trust_dir = %s\n", e->empty);
+	fclose(f);
+	args[1] = "jiro";
+	assert_int_equal(run(e, PIN, args), 1);
+	assert_non_null(strstr(e->errout, "holds no PEM certificate"));
+	load_creds(e, &set);
+	assert_int_equal(set.n, 2);
+	mng_credset_clear(&set);
+}
+
 static void test_key_faults(void **state)
 {
 	struct env *e = *state;
@@ -494,6 +551,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_enroll_writes_line, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wrong_pin, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_dir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_trust_dir_from_config, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_faults, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rp_id_and_config, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
