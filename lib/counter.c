@@ -5,6 +5,12 @@
  * MUST: the counter file is only replaced while the exclusive lock is
  *       held, read again under that lock (never from an earlier read).
  * MUST: every descriptor is opened O_CLOEXEC; the lock file O_NOFOLLOW.
+ * MUST: an update in place rewrites only the digits of one counter, of the
+ *       same length, lying inside one 512-byte sector, in the file that was
+ *       just read and checked through the same descriptor; anything else is
+ *       a full atomic replacement. A device writes a sector whole or not at
+ *       all, so after a crash the file holds the old value or the new one,
+ *       never a mix of their digits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +28,7 @@
 #include "file.h"
 
 #define ID_TEXT_MAX 1366 /* base64url of 1024 bytes */
+#define SECTOR 512	 /* the smallest unit a block device writes whole */
 
 void mng_counters_clear(struct mng_counters *c)
 {
@@ -274,7 +281,8 @@ static int store(const char *path, const struct mng_counters *c)
 	r = write_all(fd, text, tlen);
 	if (r == 0 && fchmod(fd, 0644) < 0)
 		r = -errno;
-	if (r == 0 && fsync(fd) < 0)
+	/* a new file: fdatasync writes its size and blocks, which is all a read needs */
+	if (r == 0 && fdatasync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
@@ -311,6 +319,59 @@ out:
 	return r;
 }
 
+/*
+ * Where the decimal counter of id starts in the checked file text, and its
+ * length; false when id has no line. buf parsed without error before.
+ */
+static bool find_digits(const char *buf, size_t len, const char *id, size_t *ret_off, size_t *ret_n)
+{
+	size_t idlen = strlen(id), off = 0;
+
+	while (off < len) {
+		const char *s = buf + off, *nl = memchr(s, '\n', len - off);
+		size_t l = nl ? (size_t)(nl - s) : len - off;
+
+		if (l > idlen && s[idlen] == '\t' && !memcmp(s, id, idlen)) {
+			*ret_off = off + idlen + 1;
+			*ret_n = l - idlen - 1;
+			return true;
+		}
+		off += l + (nl ? 1 : 0);
+	}
+	return false;
+}
+
+/*
+ * Rewrite the digits of one counter in place when that cannot tear (see
+ * the MUST at the top): same number of digits, all in one sector. Returns
+ * 1 when done, 0 when the caller must replace the file, -errno on a write
+ * error (the sector then holds the old or the new value: both are safe).
+ */
+static int update_in_place(int fd, const char *buf, size_t len, const char *id, uint32_t value)
+{
+	char digits[16];
+	size_t off = 0, n = 0;
+	ssize_t w;
+	int dn;
+
+	if (fd < 0 || !find_digits(buf, len, id, &off, &n))
+		return 0;
+	dn = snprintf(digits, sizeof(digits), "%u", value);
+	if (dn <= 0 || (size_t)dn != n || off / SECTOR != (off + n - 1) / SECTOR)
+		return 0;
+	do
+		w = pwrite(fd, digits, n, (off_t)off);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return -errno;
+	if ((size_t)w != n)
+		return -EIO;
+	/* an overwrite of existing blocks: the data alone needs to reach the disk */
+	if (fdatasync(fd) < 0)
+		return -errno;
+	return 1;
+}
+
 int mng_counter_advance(const char *path, const char *id, uint32_t value, unsigned flags,
 			uint32_t *stored, bool *had, struct mng_diags *diags)
 {
@@ -318,7 +379,7 @@ int mng_counter_advance(const char *path, const char *id, uint32_t value, unsign
 	const char *why = NULL;
 	char *buf = NULL;
 	size_t len = 0, i;
-	int lock = -1, r;
+	int lock = -1, fd = -1, r;
 	uint32_t *slot = NULL;
 
 	if (!path || !id || !is_b64url(id, strlen(id)))
@@ -331,7 +392,19 @@ int mng_counter_advance(const char *path, const char *id, uint32_t value, unsign
 			return r;
 		}
 	}
-	r = mng_file_read(path, MNG_COUNTER_FILE_MAX, MNG_FILE_TRUSTED, &buf, &len, &why);
+	if (flags & MNG_COUNTER_READ_ONLY) {
+		r = mng_file_read(path, MNG_COUNTER_FILE_MAX, MNG_FILE_TRUSTED, &buf, &len, &why);
+	} else {
+		/* read and checked through the descriptor an update in place writes to */
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0) {
+			r = -errno;
+			why = r == -ELOOP ? "is a symbolic link" : "cannot open";
+		} else {
+			r = mng_file_read_fd(fd, MNG_COUNTER_FILE_MAX, MNG_FILE_TRUSTED, &buf, &len,
+					     &why);
+		}
+	}
 	if (r == -ENOENT) {
 		r = 0;
 	} else if (r < 0) {
@@ -374,10 +447,16 @@ int mng_counter_advance(const char *path, const char *id, uint32_t value, unsign
 		slot = &c.v[c.n++].value;
 	}
 	*slot = value;
-	r = store(path, &c);
+	r = update_in_place(fd, buf, len, id, value);
+	if (r == 0)
+		r = store(path, &c);
+	else if (r > 0)
+		r = 0;
 out:
 	mng_counters_clear(&c);
 	free(buf);
+	if (fd >= 0)
+		(void)close(fd);
 	if (lock >= 0)
 		(void)close(lock);
 	return r;

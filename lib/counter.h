@@ -5,8 +5,11 @@
  *
  * One line per credential: the credential id in base64url without padding,
  * a TAB, the last counter value accepted (decimal, 0..4294967295). The
- * file is read as a trusted file and replaced atomically after every
- * accepted login, under an exclusive lock on "<path>.lock".
+ * file is read as a trusted file and updated after every accepted login,
+ * under an exclusive lock on "<path>.lock": in place when only the digits
+ * of one counter change and keep their length inside one 512-byte sector
+ * (pwrite + fdatasync: a sector is written whole or not at all), else
+ * replaced atomically.
  *
  * MUST: a counter is accepted only when it is strictly greater than the
  *       stored one; 0 is accepted only for a credential marked
@@ -68,8 +71,12 @@ int mng_counter_judge(const uint32_t *stored, uint32_t value, unsigned flags);
  * the counter file at path and, when accepted, store it: take the lock
  * "<path>.lock" (created 0600, O_CLOEXEC, waits up to MNG_COUNTER_LOCK_MS),
  * read path as a trusted file (a missing file means no counters yet),
- * judge, then replace the file atomically (temporary 0600 -> 0644, fsync,
- * rename, directory fsync). With MNG_COUNTER_READ_ONLY nothing is locked
+ * judge, then store: the digits rewritten in place when they keep their
+ * length inside one sector (pwrite, fdatasync), else the file replaced
+ * atomically (temporary 0600 -> 0644, fdatasync, rename, directory fsync).
+ * After a crash the file holds the value before or after the login, never
+ * a mixture; a value one login old only delays by one login the detection
+ * of a copied key. With MNG_COUNTER_READ_ONLY nothing is locked
  * or written (an unprivileged caller such as a screen locker).
  * *stored (may be NULL) receives the stored value, or 0 when none, on
  * success and on -ESTALE alike; *had (may be NULL) whether there was one.

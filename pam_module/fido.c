@@ -121,28 +121,50 @@ static bool probe(fido_dev_t *dev, const struct mng_fido_request *req)
 	return r == FIDO_OK;
 }
 
+/*
+ * DER SubjectPublicKeyInfo headers of the canonical es256 and eddsa keys
+ * (the only forms lib/cred.c accepts for them): the raw point or key
+ * follows, and goes to libfido2 without OpenSSL's decoders, which cost
+ * more than the rest of the verification.
+ */
+static const uint8_t es256_spki[26] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
+				       0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+				       0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+static const uint8_t eddsa_spki[12] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
+				       0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+
 /* The stored DER public key as libfido2 wants it for fido_assert_verify. */
 static int verify(const fido_assert_t *a, const struct mng_cred *c)
 {
 	const unsigned char *p = c->pk;
-	EVP_PKEY *evp = d2i_PUBKEY(NULL, &p, (long)c->pk_len);
+	EVP_PKEY *evp = NULL;
 	es256_pk_t *es = NULL;
 	eddsa_pk_t *ed = NULL;
 	rs256_pk_t *rs = NULL;
 	int r = FIDO_ERR_INTERNAL;
 
-	if (!evp)
-		return FIDO_ERR_INVALID_ARGUMENT;
 	switch (c->type) {
 	case MNG_CRED_ES256:
-		if ((es = es256_pk_new()) && es256_pk_from_EVP_PKEY(es, evp) == FIDO_OK)
+		/* es256_pk_from_ptr checks that the point is on P-256 */
+		if (c->pk_len != sizeof(es256_spki) + 65 ||
+		    memcmp(c->pk, es256_spki, sizeof(es256_spki)))
+			return FIDO_ERR_INVALID_ARGUMENT;
+		if ((es = es256_pk_new()) &&
+		    es256_pk_from_ptr(es, c->pk + sizeof(es256_spki), 65) == FIDO_OK)
 			r = fido_assert_verify(a, 0, COSE_ES256, es);
 		break;
 	case MNG_CRED_EDDSA:
-		if ((ed = eddsa_pk_new()) && eddsa_pk_from_EVP_PKEY(ed, evp) == FIDO_OK)
+		if (c->pk_len != sizeof(eddsa_spki) + 32 ||
+		    memcmp(c->pk, eddsa_spki, sizeof(eddsa_spki)))
+			return FIDO_ERR_INVALID_ARGUMENT;
+		if ((ed = eddsa_pk_new()) &&
+		    eddsa_pk_from_ptr(ed, c->pk + sizeof(eddsa_spki), 32) == FIDO_OK)
 			r = fido_assert_verify(a, 0, COSE_EDDSA, ed);
 		break;
 	case MNG_CRED_RS256:
+		evp = d2i_PUBKEY(NULL, &p, (long)c->pk_len);
+		if (!evp)
+			return FIDO_ERR_INVALID_ARGUMENT;
 		if ((rs = rs256_pk_new()) && rs256_pk_from_EVP_PKEY(rs, evp) == FIDO_OK)
 			r = fido_assert_verify(a, 0, COSE_RS256, rs);
 		break;

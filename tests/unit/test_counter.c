@@ -184,6 +184,94 @@ static void test_advance(void **state)
 	assert_int_equal(mng_diags_count(&d), 0);
 }
 
+static ino_t inode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	return st.st_ino;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0644), 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/*
+ * Guards the update in place: only the digits of one counter, of unchanged
+ * length and inside one 512-byte sector, are rewritten in the same file;
+ * a longer number, a new credential, or digits across a sector boundary
+ * replace the file (a new inode, comments dropped).
+ */
+static void test_in_place(void **state)
+{
+	struct mng_diags d = {0};
+	char path[128], text[1100], *got;
+	uint32_t stored = 0;
+	ino_t ino;
+	int pad;
+
+	snprintf(path, sizeof(path), "%s/inplace", dir);
+	assert_int_equal(mng_counter_advance(path, "AA", 10, 0, NULL, NULL, &d), 0);
+	assert_int_equal(mng_counter_advance(path, "BA", 500, 0, NULL, NULL, &d), 0);
+	ino = inode_of(path);
+	/* same length: in place, the other line untouched */
+	assert_int_equal(mng_counter_advance(path, "AA", 11, 0, NULL, NULL, &d), 0);
+	assert_int_equal(mng_counter_advance(path, "BA", 999, 0, NULL, NULL, &d), 0);
+	assert_true(inode_of(path) == ino);
+	got = slurp(path);
+	assert_string_equal(got, "AA\t11\nBA\t999\n");
+	free(got);
+	/* and read back as the stored value, so equal is refused */
+	assert_int_equal(mng_counter_advance(path, "BA", 999, 0, &stored, NULL, &d), -ESTALE);
+	assert_int_equal(stored, 999);
+	/* one more digit: replaced */
+	assert_int_equal(mng_counter_advance(path, "BA", 1000, 0, NULL, NULL, &d), 0);
+	assert_true(inode_of(path) != ino);
+	got = slurp(path);
+	assert_string_equal(got, "AA\t11\nBA\t1000\n");
+	free(got);
+	/* the largest value, in place */
+	assert_int_equal(mng_counter_advance(path, "AA", 4294967294u, 0, NULL, NULL, &d), 0);
+	ino = inode_of(path);
+	assert_int_equal(mng_counter_advance(path, "AA", 4294967295u, 0, NULL, NULL, &d), 0);
+	assert_true(inode_of(path) == ino);
+	got = slurp(path);
+	assert_string_equal(got, "AA\t4294967295\nBA\t1000\n");
+	free(got);
+	assert_int_equal(mng_counter_advance(path, "AA", 4294967295u, 0, NULL, NULL, &d), -ESTALE);
+
+	/* digits at bytes 510-511: one sector, in place, the comment kept */
+	for (pad = 505; pad <= 506; pad++) {
+		memset(text, 0, sizeof(text));
+		text[0] = '#';
+		memset(text + 1, 'x', (size_t)pad);
+		strcat(text, "\nAA\t10\n");
+		write_file(path, text);
+		ino = inode_of(path);
+		assert_int_equal(mng_counter_advance(path, "AA", 11, 0, NULL, NULL, &d), 0);
+		got = slurp(path);
+		if (pad == 505) {
+			/* digits at 510-511 */
+			assert_true(inode_of(path) == ino);
+			text[strlen(text) - 2] = '1';
+			assert_string_equal(got, text);
+		} else {
+			/* digits at 511-512: across the boundary, replaced whole */
+			assert_true(inode_of(path) != ino);
+			assert_string_equal(got, "AA\t11\n");
+		}
+		free(got);
+	}
+	assert_int_equal(mng_diags_count(&d), 0);
+}
+
 static void test_bad_files(void **state)
 {
 	struct mng_diags d = {0};
@@ -283,9 +371,10 @@ static void test_concurrent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_judge),	 cmocka_unit_test(test_parse),
-	    cmocka_unit_test(test_advance),	 cmocka_unit_test(test_bad_files),
-	    cmocka_unit_test(test_lock_timeout), cmocka_unit_test(test_concurrent),
+	    cmocka_unit_test(test_judge),      cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_advance),    cmocka_unit_test(test_in_place),
+	    cmocka_unit_test(test_bad_files),  cmocka_unit_test(test_lock_timeout),
+	    cmocka_unit_test(test_concurrent),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
