@@ -27,7 +27,6 @@
 #include <systemd/sd-login.h>
 
 #include "agent_int.h"
-#include "device_parent.h"
 #include "events.h"
 #include "sysfs.h"
 

@@ -48,7 +48,6 @@
 #include <libudev.h>
 
 #include "device.h"
-#include "device_parent.h"
 #include "mng.h"
 #include "sha256.h"
 #include "usbdesc.h"

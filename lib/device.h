@@ -66,6 +66,22 @@ struct mng_device {
 int mng_device_read_sysfs(const char *syspath, struct mng_device *ret);
 
 /*
+ * mng_device_read_sysfs_parent - mng_device_read_sysfs(), except that
+ * parent_hash, when not NULL, is taken as the device's parent-hash instead
+ * of reading the parent from sysfs (the agent holds the hash of every
+ * present device; reading the hub again on every plug gives the same bytes).
+ * It must be the hash that mng_device_read_sysfs() gave for the USB device
+ * in the parent directory of syspath (the caller vouches for that: it is
+ * copied, not checked against sysfs); it must be MNG_DEV_HASH_LEN base64
+ * characters ending in '=', or the call fails with -EINVAL. NULL reads the
+ * parent, exactly as mng_device_read_sysfs() does. Everything else (what is
+ * read, the errors, ownership, *ret written only on success) is as
+ * mng_device_read_sysfs().
+ */
+int mng_device_read_sysfs_parent(const char *syspath, const char *parent_hash,
+				 struct mng_device *ret);
+
+/*
  * mng_device_enumerate - list the syspaths of present USB devices
  * (subsystem usb, devtype usb_device) through libudev, sorted so that every
  * parent comes before its children. *ret_paths is a malloc'd array of

@@ -24,7 +24,6 @@
 #include <umockdev.h>
 
 #include "device.h"
-#include "device_parent.h"
 #include "usbdesc.h"
 
 #define USB1 "/sys/devices/pci0000:00/0000:00:14.0/usb1"
