@@ -114,7 +114,8 @@ BENCH_CXXBIN := $(BENCH_CXX:bench/%.cpp=$(BUILD)/bench/%)
 
 MANPAGES   := $(wildcard docs/*.[1-8])
 
-FORCE_DUMMY :=
+# Keep intermediate objects (test objects would otherwise be deleted and rebuilt every time).
+.SECONDARY:
 .PHONY: FORCE all deps check check-all check-unit check-docs fuzz fuzz-build bench bench-build demo install clean
 
 all: $(LIBA) $(CTL) $(AGENT) $(HELPDESK) $(PAM_SO) $(SOFTKEY_SO) $(SOFTKEY_CTL) $(MO_OUT) $(TEST_BIN)
