@@ -2,11 +2,13 @@
 /*
  * config.c - mnguard.conf parser (see config.h).
  *
- * The buffer is split into lines here, and each line is checked (length,
- * NUL, UTF-8, section headers, separator) before libinih sees it. libinih
- * then parses that one line on its own, so it never carries state from one
- * line to the next (no continuation lines, no sections) and every problem
- * is tied to the line it is on.
+ * The buffer is split into lines, and each line is checked (length, NUL,
+ * UTF-8, section headers, separator) and then split into its key and value
+ * on its own: no state is carried from one line to the next (no
+ * continuation lines, no sections), so every problem is tied to the line it
+ * is on. The split keeps the INI reading the format has always had: key and
+ * value trimmed of blanks, ';' after a blank starts a comment. No INI
+ * library is used, so that pam_mnguard.so loads nothing for it.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,8 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <ini.h>
 
 #include "config.h"
 #include "file.h"
@@ -88,10 +88,6 @@ struct parse {
 	unsigned lineno;
 	unsigned set_on[KEY_COUNT]; /* line a key was set on, 0 = not yet */
 	int errors;
-	/* the line handed to libinih */
-	const char *line;
-	size_t len;
-	bool fed, too_long, handled;
 };
 
 void mng_config_defaults(struct mng_config *ret)
@@ -325,51 +321,81 @@ static void set_value(struct parse *p, enum key k, const char *value)
 	memcpy((char *)&p->cfg + d->offset, value, len + 1);
 }
 
-/* libinih calls this for the one key = value pair of the line it was given. */
-static int on_pair(void *user, const char *section, const char *name, const char *value)
+/* The key = value pair of one line, key and value NUL-terminated. */
+static void on_pair(struct parse *p, const char *name, const char *value)
 {
-	struct parse *p = user;
 	char shown[40];
-	size_t k;
+	size_t k, n;
 
-	p->handled = true;
 	for (k = 0; k < KEY_COUNT; k++) {
 		if (!strcmp(name, keys[k].name)) {
 			set_value(p, (enum key)k, value);
-			return 1;
+			return;
 		}
 	}
 	/* the name is valid UTF-8 without controls (checked before): show it cut */
-	snprintf(shown, sizeof(shown), "%s", name);
-	if (strlen(name) >= sizeof(shown)) {
+	n = strlen(name);
+	if (n < sizeof(shown)) {
+		memcpy(shown, name, n + 1);
+	} else {
 		size_t cut = sizeof(shown) - 4;
 
-		while (cut > 0 && ((unsigned char)shown[cut] & 0xc0) == 0x80)
+		while (cut > 0 && ((unsigned char)name[cut] & 0xc0) == 0x80)
 			cut--;
+		memcpy(shown, name, cut);
 		memcpy(shown + cut, "...", 4);
 	}
 	error(p, "unknown key '%s'", shown);
-	return 1;
 }
 
-/* fgets-like reader that hands libinih exactly one line, then end of input. */
-static char *read_line(char *str, int num, void *stream)
+static bool blank(char ch)
 {
-	struct parse *p = stream;
+	return ch == ' ' || ch == '\t';
+}
 
-	if (p->fed || num < 3)
-		return NULL;
-	p->fed = true;
-	if (p->len + 2 > (size_t)num) {
-		p->too_long = true;
-		str[0] = '\n';
-		str[1] = '\0';
-		return str;
+/*
+ * Where the text s[0..n) ends: at the first byte of stop (may be NULL), or
+ * at a ';' that follows a blank (an inline comment), else at n.
+ */
+static size_t span(const char *s, size_t n, const char *stop)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (stop && strchr(stop, s[i]))
+			break;
+		if (s[i] == ';' && i > 0 && blank(s[i - 1]))
+			break;
 	}
-	memcpy(str, p->line, p->len);
-	str[p->len] = '\n';
-	str[p->len + 1] = '\0';
-	return str;
+	return i;
+}
+
+/*
+ * Split s[first..len) (a checked line: no NUL, no control but TAB, not a
+ * comment or section) at its '=' and hand the trimmed key and value on.
+ */
+static void split_pair(struct parse *p, const char *s, size_t first, size_t len)
+{
+	char name[MNG_CONFIG_LINE_MAX + 1], value[MNG_CONFIG_LINE_MAX + 1];
+	size_t e = first + span(s + first, len - first, "=:"), ne, vs, ve;
+
+	if (e == len || s[e] != '=') {
+		error(p, "expected 'key = value'");
+		return;
+	}
+	for (ne = e; ne > first && blank(s[ne - 1]); ne--)
+		;
+	vs = e + 1;
+	ve = vs + span(s + vs, len - vs, NULL);
+	while (vs < ve && blank(s[vs]))
+		vs++;
+	while (ve > vs && blank(s[ve - 1]))
+		ve--;
+	memcpy(name, s + first, ne - first);
+	name[ne - first] = '\0';
+	memcpy(value, s + vs, ve - vs);
+	value[ve - vs] = '\0';
+	on_pair(p, name, value);
 }
 
 static void parse_line(struct parse *p, const char *line, size_t len)
@@ -422,17 +448,7 @@ static void parse_line(struct parse *p, const char *line, size_t len)
 		return;
 	}
 
-	p->line = s;
-	p->len = len;
-	p->fed = p->too_long = p->handled = false;
-	if (ini_parse_stream(read_line, p, on_pair, p) != 0 && !p->handled) {
-		error(p, "expected 'key = value'");
-		return;
-	}
-	if (p->too_long)
-		error(p, "line too long for the parser");
-	else if (!p->handled)
-		error(p, "expected 'key = value'");
+	split_pair(p, s, first, len);
 }
 
 int mng_config_parse(const char *buf, size_t len, const char *filename, struct mng_config *ret,

@@ -30,59 +30,6 @@
 #define GRBUF_MAX (1024 * 1024) /* getgrnam_r buffer cap */
 #define TO_STRING_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-static const char *const op_names[] = {
-    [MNG_IPC_OP_STATUS] = "status",
-    [MNG_IPC_OP_LIST_DEVICES] = "list-devices",
-    [MNG_IPC_OP_LIST_RULES] = "list-rules",
-    [MNG_IPC_OP_ALLOW_DEVICE] = "allow-device",
-    [MNG_IPC_OP_BLOCK_DEVICE] = "block-device",
-    [MNG_IPC_OP_REJECT_DEVICE] = "reject-device",
-    [MNG_IPC_OP_POLICY_RELOAD] = "policy-reload",
-    [MNG_IPC_OP_WATCH] = "watch",
-    [MNG_IPC_OP_SESSION_OPEN] = "session-open",
-    [MNG_IPC_OP_SESSION_CLOSE] = "session-close",
-    [MNG_IPC_OP_AUTH_REPORT] = "auth-report",
-};
-
-static const char *const auth_events[] = {
-    "login.ok",
-    "login.deny",
-    "login.pin-wrong",
-    "login.clone-suspected",
-    "login.aaguid-refused",
-    "login.bad-signature",
-    "key.revoke",
-    "key.enroll",
-    NULL,
-};
-
-static const struct {
-	int code;
-	const char *name;
-} err_names[] = {
-    {EPERM, "EPERM"},	  {EINVAL, "EINVAL"}, {ENOENT, "ENOENT"}, {EPROTO, "EPROTO"},
-    {ENOTSUP, "ENOTSUP"}, {EBUSY, "EBUSY"},   {EIO, "EIO"},
-};
-
-const char *mng_ipc_op_name(enum mng_ipc_op op)
-{
-	if ((size_t)op >= MNG_ARRAY_SIZE(op_names))
-		return NULL;
-	return op_names[op];
-}
-
-enum mng_ipc_op mng_ipc_op_from_name(const char *s, size_t len)
-{
-	size_t i;
-
-	if (!s)
-		return MNG_IPC_OP_NONE;
-	for (i = 1; i < MNG_ARRAY_SIZE(op_names); i++)
-		if (op_names[i] && strlen(op_names[i]) == len && !memcmp(op_names[i], s, len))
-			return (enum mng_ipc_op)i;
-	return MNG_IPC_OP_NONE;
-}
-
 bool mng_ipc_op_needs_admin(enum mng_ipc_op op)
 {
 	switch (op) {
@@ -102,81 +49,7 @@ bool mng_ipc_op_self_authorized(enum mng_ipc_op op)
 	       op == MNG_IPC_OP_AUTH_REPORT;
 }
 
-bool mng_ipc_auth_event_ok(const char *event)
-{
-	size_t i;
-
-	for (i = 0; event && auth_events[i]; i++)
-		if (!strcmp(event, auth_events[i]))
-			return true;
-	return false;
-}
-
-bool mng_ipc_user_name_ok(const char *s)
-{
-	size_t i;
-
-	if (!s || !((*s >= 'a' && *s <= 'z') || *s == '_'))
-		return false;
-	for (i = 1; s[i]; i++) {
-		char c = s[i];
-
-		if (i >= MNG_IPC_USER_MAX || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-					       c == '_' || c == '.' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
-const char *mng_ipc_errno_name(int code)
-{
-	size_t i;
-
-	for (i = 0; i < MNG_ARRAY_SIZE(err_names); i++)
-		if (err_names[i].code == code)
-			return err_names[i].name;
-	return "EIO";
-}
-
-int mng_ipc_errno_from_name(const char *name)
-{
-	size_t i;
-
-	for (i = 0; name && i < MNG_ARRAY_SIZE(err_names); i++)
-		if (!strcmp(err_names[i].name, name))
-			return err_names[i].code;
-	return EIO;
-}
-
 /* ---- UTF-8 ---- */
-
-/* Length of the valid UTF-8 sequence at p (n bytes available), 0 if none. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	size_t k, len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (k = 1; k < len; k++)
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
-	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
-	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return len;
-}
 
 static bool utf8_valid(const char *s, size_t n)
 {
@@ -184,7 +57,7 @@ static bool utf8_valid(const char *s, size_t n)
 	size_t i = 0, k;
 
 	while (i < n) {
-		k = utf8_len(p + i, n - i);
+		k = mng_ipc_utf8_len(p + i, n - i);
 		if (!k)
 			return false;
 		i += k;
@@ -194,32 +67,14 @@ static bool utf8_valid(const char *s, size_t n)
 
 struct json_object *mng_ipc_json_string(const char *s, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t n = strlen((const char *)p), cap, o = 0, i = 0;
+	const char *p = s ? s : "";
+	size_t n = strlen(p), cap = n <= max / 3 ? n * 3 + 1 : max + 1, o;
 	struct json_object *j;
-	char *out;
+	char *out = malloc(cap);
 
-	cap = n <= max / 3 ? n * 3 + 1 : max + 1;
-	out = malloc(cap);
 	if (!out)
 		return NULL;
-	while (i < n) {
-		size_t k = utf8_len(p + i, n - i);
-
-		if (k) {
-			if (o + k > max)
-				break;
-			memcpy(out + o, p + i, k);
-			i += k;
-		} else {
-			k = 3;
-			if (o + k > max)
-				break;
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			i++;
-		}
-		o += k;
-	}
+	o = mng_ipc_text_clean(p, out, cap - 1, false);
 	j = json_object_new_string_len(out, (int)o);
 	free(out);
 	return j;
@@ -476,49 +331,9 @@ static int req_fail(struct mng_ipc_error *err, int code, const char *fmt, ...)
 
 /* ---- the text fields of session-open, session-close, auth-report ---- */
 
-enum charset {
-	CS_SEAT,    /* [A-Za-z0-9_-] */
-	CS_SERVICE, /* [A-Za-z0-9_.-] */
-	CS_TTY,	    /* printable ASCII without space */
-	CS_TEXT,    /* valid UTF-8 without control characters */
-};
-
-static bool alnum(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static bool text_ok(const char *s, enum charset cs)
-{
-	const unsigned char *p;
-	size_t n = strlen(s);
-
-	for (p = (const unsigned char *)s; *p; p++) {
-		switch (cs) {
-		case CS_SEAT:
-			if (!alnum(*p) && *p != '_' && *p != '-')
-				return false;
-			break;
-		case CS_SERVICE:
-			if (!alnum(*p) && *p != '_' && *p != '-' && *p != '.')
-				return false;
-			break;
-		case CS_TTY:
-			if (*p <= 0x20 || *p >= 0x7f)
-				return false;
-			break;
-		case CS_TEXT:
-			if (*p < 0x20 || *p == 0x7f)
-				return false;
-			break;
-		}
-	}
-	return cs != CS_TEXT || utf8_valid(s, n);
-}
-
 struct text_field {
 	const char *key;
-	enum charset cs; /* ignored for "user" and "event" */
+	enum mng_ipc_charset cs; /* ignored for "user" and "event" */
 	bool required;
 	size_t off, size; /* where in struct mng_ipc_request, its size */
 };
@@ -530,17 +345,17 @@ struct text_field {
 	}
 
 static const struct text_field session_fields[] = {
-    TF("user", CS_TEXT, true, user),
-    TF("seat", CS_SEAT, false, seat),
-    TF("tty", CS_TTY, false, tty),
-    TF("service", CS_SERVICE, false, service),
+    TF("user", MNG_IPC_CS_TEXT, true, user),
+    TF("seat", MNG_IPC_CS_SEAT, false, seat),
+    TF("tty", MNG_IPC_CS_TTY, false, tty),
+    TF("service", MNG_IPC_CS_SERVICE, false, service),
 };
 
 static const struct text_field report_fields[] = {
-    TF("event", CS_TEXT, true, event),
-    TF("user", CS_TEXT, true, user),
-    TF("label", CS_TEXT, false, label),
-    TF("detail", CS_TEXT, false, detail),
+    TF("event", MNG_IPC_CS_TEXT, true, event),
+    TF("user", MNG_IPC_CS_TEXT, true, user),
+    TF("label", MNG_IPC_CS_TEXT, false, label),
+    TF("detail", MNG_IPC_CS_TEXT, false, detail),
 };
 
 static int req_fail(struct mng_ipc_error *err, int code, const char *fmt, ...) MNG_PRINTF(3, 4);
@@ -570,7 +385,7 @@ static int parse_text_args(struct json_object *args, struct mng_ipc_request *req
 					f[i].size - 1);
 		if (!strcmp(f[i].key, "user")	 ? !mng_ipc_user_name_ok(s)
 		    : !strcmp(f[i].key, "event") ? !mng_ipc_auth_event_ok(s)
-						 : !text_ok(s, f[i].cs))
+						 : !mng_ipc_text_ok(s, f[i].cs))
 			return req_fail(err, EINVAL,
 					"args.%s holds a value or character not allowed", f[i].key);
 		memcpy(dst, s, strlen(s) + 1);
@@ -728,7 +543,7 @@ static int format_text_args(struct json_object *o, const struct mng_ipc_request 
 		}
 		if (!strcmp(f[i].key, "user")	 ? !mng_ipc_user_name_ok(s)
 		    : !strcmp(f[i].key, "event") ? !mng_ipc_auth_event_ok(s)
-						 : !text_ok(s, f[i].cs))
+						 : !mng_ipc_text_ok(s, f[i].cs))
 			return -EINVAL;
 		if (!add(args, f[i].key, json_object_new_string(s)))
 			return -ENOMEM;
@@ -1362,97 +1177,4 @@ int mng_ipc_peer_cred(int fd, uid_t *ret_uid, gid_t *ret_gid, pid_t *ret_pid)
 	if (ret_pid)
 		*ret_pid = uc.pid;
 	return 0;
-}
-
-/*
- * One short request: a non-blocking connect (a full listen backlog fails
- * at once with -EAGAIN instead of blocking the login), the call bounded by
- * MNG_IPC_NOTIFY_TIMEOUT_MS.
- */
-static int notify_call(const char *path, const struct mng_ipc_request *req)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct json_object *res = NULL;
-	struct mng_ipc_error err;
-	char *text = NULL;
-	int fd, r;
-
-	/* check the request before anything is connected */
-	r = mng_ipc_request_format(req, &text, NULL);
-	if (r < 0)
-		return r;
-	free(text);
-	if (!path)
-		path = MNG_IPC_SOCKET_DEFAULT;
-	if (!*path)
-		return -EINVAL;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		goto out;
-	}
-	r = mng_ipc_call(fd, req, MNG_IPC_NOTIFY_TIMEOUT_MS, &res, &err);
-	json_object_put(res);
-out:
-	(void)close(fd);
-	return r;
-}
-
-/* Copy s (may be NULL) into dst of size bytes; -EINVAL when it does not fit. */
-static int copy_field(char *dst, size_t size, const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n >= size)
-		return -EINVAL;
-	memcpy(dst, s ? s : "", n);
-	dst[n] = '\0';
-	return 0;
-}
-
-int mng_ipc_session_notify(const char *socket_path, bool open, const char *user, const char *seat,
-			   const char *tty, const char *service)
-{
-	struct mng_ipc_request req = {.id = 1};
-
-	req.op = open ? MNG_IPC_OP_SESSION_OPEN : MNG_IPC_OP_SESSION_CLOSE;
-	if (!mng_ipc_user_name_ok(user) || copy_field(req.user, sizeof(req.user), user) < 0 ||
-	    copy_field(req.seat, sizeof(req.seat), seat) < 0 ||
-	    copy_field(req.tty, sizeof(req.tty), tty) < 0 ||
-	    copy_field(req.service, sizeof(req.service), service) < 0)
-		return -EINVAL;
-	return notify_call(socket_path, &req);
-}
-
-/* Copy free text: control characters become spaces, cut at a character boundary. */
-static void copy_text(char *dst, size_t size, const char *s)
-{
-	struct json_object *j = mng_ipc_json_string(s, size - 1);
-	const char *t = j ? json_object_get_string(j) : "";
-	size_t i;
-
-	snprintf(dst, size, "%s", t);
-	for (i = 0; dst[i]; i++)
-		if ((unsigned char)dst[i] < 0x20 || dst[i] == 0x7f)
-			dst[i] = ' ';
-	json_object_put(j);
-}
-
-int mng_ipc_auth_report(const char *socket_path, const char *event, const char *user,
-			const char *label, const char *detail)
-{
-	struct mng_ipc_request req = {.id = 1, .op = MNG_IPC_OP_AUTH_REPORT};
-
-	if (!mng_ipc_auth_event_ok(event) || !mng_ipc_user_name_ok(user))
-		return -EINVAL;
-	snprintf(req.event, sizeof(req.event), "%s", event);
-	snprintf(req.user, sizeof(req.user), "%s", user);
-	copy_text(req.label, sizeof(req.label), label);
-	copy_text(req.detail, sizeof(req.detail), detail);
-	return notify_call(socket_path, &req);
 }

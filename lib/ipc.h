@@ -118,12 +118,6 @@ struct mng_ipc_message {
 	struct mng_ipc_error error; /* ERROR: code, message, remote = true */
 };
 
-/* mng_ipc_op_name - the wire name of op ("list-devices"), or NULL for none. */
-const char *mng_ipc_op_name(enum mng_ipc_op op);
-
-/* mng_ipc_op_from_name - the op named s (len bytes), or MNG_IPC_OP_NONE. */
-enum mng_ipc_op mng_ipc_op_from_name(const char *s, size_t len);
-
 /*
  * mng_ipc_op_needs_admin - whether op changes state and so needs uid 0 or
  * group mnguard-admin. True for every op not known to be a read or
@@ -139,26 +133,6 @@ bool mng_ipc_op_needs_admin(enum mng_ipc_op op);
  * is root). mng_ipc_op_needs_admin is false for these.
  */
 bool mng_ipc_op_self_authorized(enum mng_ipc_op op);
-
-/*
- * mng_ipc_auth_event_ok - whether event is one of the auth-report events:
- * login.ok, login.deny, login.pin-wrong, login.clone-suspected,
- * login.aaguid-refused, login.bad-signature, key.revoke, key.enroll.
- */
-bool mng_ipc_auth_event_ok(const char *event);
-
-/* mng_ipc_user_name_ok - whether s is a POSIX user name [a-z_][a-z0-9_.-]{0,31}. */
-bool mng_ipc_user_name_ok(const char *s);
-
-/* mng_ipc_errno_name - "EPERM" for EPERM and so on; every other value gives "EIO". */
-const char *mng_ipc_errno_name(int code);
-
-/*
- * mng_ipc_errno_from_name - the errno a protocol code name stands for;
- * an unknown name gives EIO (so that a newer agent's codes still read as a
- * failure).
- */
-int mng_ipc_errno_from_name(const char *name);
 
 /*
  * mng_ipc_request_parse - parse one request packet (len bytes at buf; any
@@ -326,31 +300,7 @@ int mng_ipc_peer_is_admin(int fd, const char *group, bool *ret_admin, uid_t *ret
  */
 int mng_ipc_peer_cred(int fd, uid_t *ret_uid, gid_t *ret_gid, pid_t *ret_pid);
 
-/*
- * mng_ipc_session_notify - tell the agent at socket_path (NULL: the
- * default) that a session of user began (open) or ended, at seat (may be
- * NULL or "": none, e.g. a remote login), on tty (may be NULL) for the PAM
- * service (may be NULL). Best effort for the PAM module: connect, send,
- * wait for the answer, all within MNG_IPC_NOTIFY_TIMEOUT_MS; no output, no
- * signal (SIGPIPE) raised, no state kept. Returns 0 when the agent accepted
- * it, -EINVAL (a string out of its charset or cap: nothing is sent),
- * -ENOENT/-ECONNREFUSED/-EACCES (no agent), -ETIMEDOUT, -EPERM or another
- * -errno the agent answered.
- */
-#define MNG_IPC_NOTIFY_TIMEOUT_MS 500
-int mng_ipc_session_notify(const char *socket_path, bool open, const char *user, const char *seat,
-			   const char *tty, const char *service);
-
-/*
- * mng_ipc_auth_report - ask the agent at socket_path (NULL: the default)
- * to append an audit record of event (mng_ipc_auth_event_ok) about user,
- * with the credential label and a free detail (both may be NULL; the
- * detail is cut to MNG_IPC_DETAIL_MAX bytes at a character boundary and
- * control characters become spaces, so a report is never lost to its
- * detail). The agent adds the caller's uid and pid. Same transport,
- * timeout and errors as mng_ipc_session_notify.
- */
-int mng_ipc_auth_report(const char *socket_path, const char *event, const char *user,
-			const char *label, const char *detail);
+/* the JSON-free part: op names, charsets, errno names, the notifications */
+#include "ipc_client.h"
 
 #endif

@@ -31,7 +31,7 @@
 
 #include "counter.h"
 #include "file.h"
-#include "ipc.h"
+#include "ipc_client.h"
 #include "module.h"
 
 #define _(s) dgettext("mnguard", s)

@@ -124,7 +124,11 @@ static void make_cred(struct mng_cred *c, const char *user, const char *label, u
 	EVP_PKEY_free(k);
 }
 
-/* taro: two keys ("blue", "red"), hanako: one ("窓口"), jiro: one with an escape in the label. */
+/*
+ * taro: two keys ("blue", "red"), hanako: one ("窓口"), jiro: one whose
+ * label holds a zero-width space (allowed; a bidirectional control is not:
+ * test_list_broken_file).
+ */
 static void write_file(void)
 {
 	struct mng_credset set = {0};
@@ -138,7 +142,7 @@ static void write_file(void)
 	    {"taro", "red", 0xb2, 48},
 	    {"hanako", "窓口", 0xc3, 64},
 	    {"jiro",
-	     "evil\xe2\x80\xae"
+	     "evil\xe2\x80\x8b"
 	     "label",
 	     0xd4, 32},
 	};
@@ -203,8 +207,7 @@ static void test_list(void **state)
 	assert_non_null(strstr(out, "窓口 佐藤"));
 	assert_non_null(strstr(out, "up,uv"));
 	assert_non_null(strstr(out, "30313233343536373839616263646566"));
-	/* the right-to-left override in jiro's label never reaches the terminal */
-	assert_null(strstr(out, "\xe2\x80\xae"));
+	assert_non_null(strstr(out, "evil\xe2\x80\x8blabel"));
 	/* short ids: 16 characters and a cut mark */
 	memset(raw, 0xa1, sizeof(raw));
 	assert_int_equal(mng_cred_id_encode(raw, 32, &id), 0);
@@ -253,6 +256,17 @@ static void test_list_broken_file(void **state)
 	assert_non_null(strstr(errout, ":2:"));
 	assert_non_null(strstr(errout, ":3:"));
 	assert_non_null(strstr(errout, "refused whole"));
+	/* a right-to-left override in a label: refused, never shown */
+	f = fopen(creds, "w");
+	assert_non_null(f);
+	fprintf(f, "jiro\tAAAA\tes256\tAAAA\tup\t00\tevil\xe2\x80\xaelabel\t"
+		   "2026-01-01T00:00:00Z\top\n");
+	fclose(f);
+	chmod(creds, 0644);
+	assert_int_equal(run(table), 1);
+	assert_non_null(strstr(errout, "bidirectional control character"));
+	assert_null(strstr(out, "\xe2\x80\xae"));
+	assert_null(strstr(errout, "\xe2\x80\xae"));
 	/* a NUL byte and a line of 1 MiB */
 	big = malloc(1 << 20);
 	assert_non_null(big);

@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ipc_client.c - the protocol parts that need no JSON library, and the
+ * session and auth-report notifications (see ipc_client.h).
+ *
+ * MUST: nothing is sent unless every field passed the checks the agent's
+ *       parser applies (user name, event name, charsets, caps).
+ * MUST: every string written into a packet is JSON-escaped ('"', '\\' and
+ *       every byte below 0x20), so no field can add a key.
+ * MUST: a notification never waits longer than MNG_IPC_NOTIFY_TIMEOUT_MS,
+ *       raises no SIGPIPE and keeps no descriptor.
+ * MUST: only a well-formed reply carrying the request's id and "ok": true
+ *       counts as accepted.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipc_client.h"
+
+#define REPLY_DEPTH_MAX 8 /* nesting the reply scanner follows */
+
+static const char *const op_names[] = {
+    [MNG_IPC_OP_STATUS] = "status",
+    [MNG_IPC_OP_LIST_DEVICES] = "list-devices",
+    [MNG_IPC_OP_LIST_RULES] = "list-rules",
+    [MNG_IPC_OP_ALLOW_DEVICE] = "allow-device",
+    [MNG_IPC_OP_BLOCK_DEVICE] = "block-device",
+    [MNG_IPC_OP_REJECT_DEVICE] = "reject-device",
+    [MNG_IPC_OP_POLICY_RELOAD] = "policy-reload",
+    [MNG_IPC_OP_WATCH] = "watch",
+    [MNG_IPC_OP_SESSION_OPEN] = "session-open",
+    [MNG_IPC_OP_SESSION_CLOSE] = "session-close",
+    [MNG_IPC_OP_AUTH_REPORT] = "auth-report",
+};
+
+static const char *const auth_events[] = {
+    "login.ok",
+    "login.deny",
+    "login.pin-wrong",
+    "login.clone-suspected",
+    "login.aaguid-refused",
+    "login.bad-signature",
+    "key.revoke",
+    "key.enroll",
+    NULL,
+};
+
+static const struct {
+	int code;
+	const char *name;
+} err_names[] = {
+    {EPERM, "EPERM"},	  {EINVAL, "EINVAL"}, {ENOENT, "ENOENT"}, {EPROTO, "EPROTO"},
+    {ENOTSUP, "ENOTSUP"}, {EBUSY, "EBUSY"},   {EIO, "EIO"},
+};
+
+const char *mng_ipc_errno_name(int code)
+{
+	size_t i;
+
+	for (i = 0; i < MNG_ARRAY_SIZE(err_names); i++)
+		if (err_names[i].code == code)
+			return err_names[i].name;
+	return "EIO";
+}
+
+int mng_ipc_errno_from_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < MNG_ARRAY_SIZE(err_names); i++)
+		if (!strcmp(err_names[i].name, name))
+			return err_names[i].code;
+	return EIO;
+}
+
+const char *mng_ipc_op_name(enum mng_ipc_op op)
+{
+	if ((size_t)op >= MNG_ARRAY_SIZE(op_names))
+		return NULL;
+	return op_names[op];
+}
+
+enum mng_ipc_op mng_ipc_op_from_name(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!s)
+		return MNG_IPC_OP_NONE;
+	for (i = 1; i < MNG_ARRAY_SIZE(op_names); i++)
+		if (op_names[i] && strlen(op_names[i]) == len && !memcmp(op_names[i], s, len))
+			return (enum mng_ipc_op)i;
+	return MNG_IPC_OP_NONE;
+}
+
+bool mng_ipc_auth_event_ok(const char *event)
+{
+	size_t i;
+
+	for (i = 0; event && auth_events[i]; i++)
+		if (!strcmp(event, auth_events[i]))
+			return true;
+	return false;
+}
+
+bool mng_ipc_user_name_ok(const char *s)
+{
+	size_t i;
+
+	if (!s || !((*s >= 'a' && *s <= 'z') || *s == '_'))
+		return false;
+	for (i = 1; s[i]; i++) {
+		char c = s[i];
+
+		if (i >= MNG_IPC_USER_MAX || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+					       c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+size_t mng_ipc_utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t k, len;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (k = 1; k < len; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
+	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return len;
+}
+
+static bool alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool mng_ipc_text_ok(const char *s, enum mng_ipc_charset cs)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, n = strlen(s), k;
+
+	for (i = 0; i < n; i++) {
+		switch (cs) {
+		case MNG_IPC_CS_SEAT:
+			if (!alnum(p[i]) && p[i] != '_' && p[i] != '-')
+				return false;
+			break;
+		case MNG_IPC_CS_SERVICE:
+			if (!alnum(p[i]) && p[i] != '_' && p[i] != '-' && p[i] != '.')
+				return false;
+			break;
+		case MNG_IPC_CS_TTY:
+			if (p[i] <= 0x20 || p[i] >= 0x7f)
+				return false;
+			break;
+		case MNG_IPC_CS_TEXT:
+			if (p[i] < 0x20 || p[i] == 0x7f)
+				return false;
+			break;
+		default:
+			return false;
+		}
+	}
+	if (cs != MNG_IPC_CS_TEXT)
+		return true;
+	for (i = 0; i < n; i += k) {
+		k = mng_ipc_utf8_len(p + i, n - i);
+		if (!k)
+			return false;
+	}
+	return true;
+}
+
+size_t mng_ipc_text_clean(const char *s, char *out, size_t max, bool controls_to_space)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p), o = 0, i = 0, k;
+
+	while (i < n) {
+		k = mng_ipc_utf8_len(p + i, n - i);
+		if (k) {
+			if (o + k > max)
+				break;
+			memcpy(out + o, p + i, k);
+			if (controls_to_space && k == 1 && (p[i] < 0x20 || p[i] == 0x7f))
+				out[o] = ' ';
+			i += k;
+		} else {
+			k = 3;
+			if (o + k > max)
+				break;
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			i++;
+		}
+		o += k;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* ---- formatting ---- */
+
+struct out {
+	char *buf;
+	size_t size, len;
+	bool full;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->full || n >= o->size - o->len) {
+		o->full = true;
+		return;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+static void put_str(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+/* A JSON string: quotes, backslashes and bytes below 0x20 escaped. */
+static void put_json(struct out *o, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	char esc[6] = {'\\', 'u', '0', '0', 0, 0};
+
+	put(o, "\"", 1);
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			esc[1] = (char)*p;
+			put(o, esc, 2);
+			esc[1] = 'u';
+		} else if (*p < 0x20) {
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 15];
+			put(o, esc, 6);
+		} else {
+			put(o, (const char *)p, 1);
+		}
+	}
+	put(o, "\"", 1);
+}
+
+struct field {
+	const char *key;
+	const char *val;
+	int cs; /* enum mng_ipc_charset; -1 user name, -2 event name */
+	size_t size;
+	bool required;
+};
+
+int mng_ipc_notify_format(const struct mng_ipc_request *req, char *buf, size_t size)
+{
+	struct field f[4];
+	struct out o = {.buf = buf, .size = size};
+	char num[16];
+	size_t i, nf = 0;
+	bool first = true;
+
+	if (!req || !buf || size == 0)
+		return -EINVAL;
+	switch (req->op) {
+	case MNG_IPC_OP_SESSION_OPEN:
+	case MNG_IPC_OP_SESSION_CLOSE:
+		f[nf++] = (struct field){"user", req->user, -1, sizeof(req->user), true};
+		f[nf++] =
+		    (struct field){"seat", req->seat, MNG_IPC_CS_SEAT, sizeof(req->seat), false};
+		f[nf++] = (struct field){"tty", req->tty, MNG_IPC_CS_TTY, sizeof(req->tty), false};
+		f[nf++] = (struct field){"service", req->service, MNG_IPC_CS_SERVICE,
+					 sizeof(req->service), false};
+		break;
+	case MNG_IPC_OP_AUTH_REPORT:
+		f[nf++] = (struct field){"event", req->event, -2, sizeof(req->event), true};
+		f[nf++] = (struct field){"user", req->user, -1, sizeof(req->user), true};
+		f[nf++] =
+		    (struct field){"label", req->label, MNG_IPC_CS_TEXT, sizeof(req->label), false};
+		f[nf++] = (struct field){"detail", req->detail, MNG_IPC_CS_TEXT,
+					 sizeof(req->detail), false};
+		break;
+	default:
+		return -EINVAL;
+	}
+	snprintf(num, sizeof(num), "%u", req->id);
+	put_str(&o, "{\"v\":1,\"id\":");
+	put_str(&o, num);
+	put_str(&o, ",\"op\":");
+	put_json(&o, mng_ipc_op_name(req->op));
+	put_str(&o, ",\"args\":{");
+	for (i = 0; i < nf; i++) {
+		if (strnlen(f[i].val, f[i].size) >= f[i].size)
+			return -EINVAL;
+		if (!f[i].val[0]) {
+			if (f[i].required)
+				return -EINVAL;
+			continue;
+		}
+		if (f[i].cs == -1   ? !mng_ipc_user_name_ok(f[i].val)
+		    : f[i].cs == -2 ? !mng_ipc_auth_event_ok(f[i].val)
+				    : !mng_ipc_text_ok(f[i].val, (enum mng_ipc_charset)f[i].cs))
+			return -EINVAL;
+		if (!first)
+			put(&o, ",", 1);
+		first = false;
+		put_json(&o, f[i].key);
+		put(&o, ":", 1);
+		put_json(&o, f[i].val);
+	}
+	put_str(&o, "}}");
+	if (o.full || o.len > MNG_IPC_MSG_MAX)
+		return -ENOBUFS;
+	return (int)o.len;
+}
+
+/* ---- the reply ---- */
+
+struct scan {
+	const char *p, *end;
+};
+
+struct reply {
+	bool has_v, has_id, has_ok, ok, event, has_code;
+	uint64_t v, id;
+	char code[16];
+};
+
+static void ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+/* A JSON string; its raw text (escapes kept) when it fits out, else out = "". */
+static bool scan_string(struct scan *s, char *out, size_t outsize)
+{
+	const char *start;
+	size_t n, i;
+
+	ws(s);
+	if (s->p >= s->end || *s->p != '"')
+		return false;
+	start = ++s->p;
+	while (s->p < s->end && *s->p != '"') {
+		if ((unsigned char)*s->p < 0x20)
+			return false;
+		if (*s->p == '\\') {
+			if (++s->p >= s->end)
+				return false;
+			if (*s->p == 'u') {
+				for (i = 1; i <= 4; i++)
+					if (s->p + i >= s->end ||
+					    !strchr("0123456789abcdefABCDEF", s->p[i]) || !s->p[i])
+						return false;
+				s->p += 4;
+			} else if (!strchr("\"\\/bfnrt", *s->p) || !*s->p) {
+				return false;
+			}
+		}
+		s->p++;
+	}
+	if (s->p >= s->end)
+		return false;
+	n = (size_t)(s->p - start);
+	s->p++;
+	if (out) {
+		if (n >= outsize)
+			n = 0;
+		memcpy(out, start, n);
+		out[n] = '\0';
+	}
+	return true;
+}
+
+static bool scan_number(struct scan *s, uint64_t *ret)
+{
+	uint64_t v = 0;
+	bool digits = false, plain = true;
+
+	ws(s);
+	if (s->p < s->end && *s->p == '-') {
+		plain = false;
+		s->p++;
+	}
+	while (s->p < s->end && strchr("0123456789.eE+-", *s->p) && *s->p) {
+		if (*s->p >= '0' && *s->p <= '9') {
+			digits = true;
+			if (v > UINT32_MAX)
+				plain = false;
+			v = v * 10 + (uint64_t)(*s->p - '0');
+		} else {
+			plain = false;
+		}
+		s->p++;
+	}
+	if (ret)
+		*ret = plain ? v : UINT64_MAX;
+	return digits;
+}
+
+static bool scan_word(struct scan *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	ws(s);
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, w, n))
+		return false;
+	s->p += n;
+	return true;
+}
+
+static bool scan_value(struct scan *s, int depth, struct reply *r, const char *key);
+
+/* An object; at depth 0 the reply's own keys, at depth 1 inside "error". */
+static bool scan_object(struct scan *s, int depth, struct reply *r, const char *parent)
+{
+	char key[16];
+
+	if (depth >= REPLY_DEPTH_MAX || !scan_word(s, "{"))
+		return false;
+	ws(s);
+	if (s->p < s->end && *s->p == '}') {
+		s->p++;
+		return true;
+	}
+	for (;;) {
+		const char *k = NULL;
+
+		if (!scan_string(s, key, sizeof(key)) || !scan_word(s, ":"))
+			return false;
+		if (depth == 0 || (depth == 1 && parent && !strcmp(parent, "error")))
+			k = key;
+		if (k && depth == 1) /* only error.code matters inside */
+			k = !strcmp(key, "code") ? "error.code" : NULL;
+		if (!scan_value(s, depth + 1, r, k))
+			return false;
+		ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			continue;
+		}
+		return scan_word(s, "}");
+	}
+}
+
+static bool scan_value(struct scan *s, int depth, struct reply *r, const char *key)
+{
+	ws(s);
+	if (s->p >= s->end)
+		return false;
+	if (key && !strcmp(key, "event"))
+		r->event = true;
+	switch (*s->p) {
+	case '{':
+		return scan_object(s, depth, r, key);
+	case '[':
+		if (depth >= REPLY_DEPTH_MAX)
+			return false;
+		s->p++;
+		ws(s);
+		if (s->p < s->end && *s->p == ']') {
+			s->p++;
+			return true;
+		}
+		for (;;) {
+			if (!scan_value(s, depth + 1, r, NULL))
+				return false;
+			ws(s);
+			if (s->p < s->end && *s->p == ',') {
+				s->p++;
+				continue;
+			}
+			return scan_word(s, "]");
+		}
+	case '"':
+		if (key && !strcmp(key, "error.code")) {
+			r->has_code = true;
+			return scan_string(s, r->code, sizeof(r->code));
+		}
+		return scan_string(s, NULL, 0);
+	case 't':
+	case 'f':
+		if (key && !strcmp(key, "ok")) {
+			r->has_ok = true;
+			r->ok = *s->p == 't';
+		}
+		return scan_word(s, *s->p == 't' ? "true" : "false");
+	case 'n':
+		return scan_word(s, "null");
+	default:
+		if (key && !strcmp(key, "v")) {
+			r->has_v = true;
+			return scan_number(s, &r->v);
+		}
+		if (key && !strcmp(key, "id")) {
+			r->has_id = true;
+			return scan_number(s, &r->id);
+		}
+		return scan_number(s, NULL);
+	}
+}
+
+/*
+ * What one packet says about request id: 1 not for it (an event, another
+ * id), 0 accepted, -errno refused, -EPROTO malformed.
+ */
+static int judge_reply(const char *buf, size_t len, uint32_t id)
+{
+	struct scan s = {buf, buf + len};
+	struct reply r = {0};
+
+	if (!scan_object(&s, 0, &r, NULL))
+		return -EPROTO;
+	ws(&s);
+	if (s.p != s.end || !r.has_v || r.v != MNG_IPC_VERSION)
+		return -EPROTO;
+	if (r.event)
+		return 1;
+	if (!r.has_id || !r.has_ok || r.id > UINT32_MAX)
+		return -EPROTO;
+	if (r.id != id && !(r.id == 0 && !r.ok))
+		return 1;
+	if (r.ok)
+		return 0;
+	if (!r.has_code)
+		return -EPROTO;
+	return -mng_ipc_errno_from_name(r.code);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * One short request: a non-blocking connect (a full listen backlog fails
+ * at once with -EAGAIN instead of blocking the login), the whole exchange
+ * bounded by MNG_IPC_NOTIFY_TIMEOUT_MS.
+ */
+static int notify_call(const char *path, const struct mng_ipc_request *req)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char text[4096], *reply = NULL;
+	int64_t deadline;
+	ssize_t n;
+	int fd, r, len;
+
+	/* checked and formatted before anything is connected */
+	len = mng_ipc_notify_format(req, text, sizeof(text));
+	if (len < 0)
+		return len == -ENOBUFS ? -EINVAL : len;
+	if (!path)
+		path = MNG_IPC_SOCKET_DEFAULT;
+	if (!*path)
+		return -EINVAL;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	deadline = now_ms() + MNG_IPC_NOTIFY_TIMEOUT_MS;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	do
+		n = send(fd, text, (size_t)len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n != len) {
+		r = n < 0 ? (errno == EPIPE ? -ECONNRESET : -errno) : -EIO;
+		goto out;
+	}
+	reply = malloc(MNG_IPC_MSG_MAX + 1);
+	if (!reply) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int64_t left = deadline - now_ms();
+
+		if (left <= 0) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		r = poll(&p, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			r = -errno;
+			break;
+		}
+		if (r == 0)
+			continue;
+		n = recv(fd, reply, MNG_IPC_MSG_MAX + 1, MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0) {
+			r = -ECONNRESET;
+			break;
+		}
+		if (n > MNG_IPC_MSG_MAX) {
+			r = -EMSGSIZE;
+			break;
+		}
+		r = judge_reply(reply, (size_t)n, req->id);
+		if (r <= 0)
+			break;
+	}
+out:
+	free(reply);
+	(void)close(fd);
+	return r;
+}
+
+int mng_ipc_session_notify(const char *socket_path, bool open, const char *user, const char *seat,
+			   const char *tty, const char *service)
+{
+	struct mng_ipc_request req = {.id = 1};
+	const char *v[3] = {seat, tty, service};
+	char *dst[3] = {req.seat, req.tty, req.service};
+	size_t i, n;
+
+	req.op = open ? MNG_IPC_OP_SESSION_OPEN : MNG_IPC_OP_SESSION_CLOSE;
+	if (!mng_ipc_user_name_ok(user))
+		return -EINVAL;
+	memcpy(req.user, user, strlen(user) + 1);
+	for (i = 0; i < 3; i++) {
+		n = v[i] ? strlen(v[i]) : 0;
+		if (n > MNG_IPC_NAME_MAX)
+			return -EINVAL;
+		memcpy(dst[i], v[i] ? v[i] : "", n);
+		dst[i][n] = '\0';
+	}
+	return notify_call(socket_path, &req);
+}
+
+int mng_ipc_auth_report(const char *socket_path, const char *event, const char *user,
+			const char *label, const char *detail)
+{
+	struct mng_ipc_request req = {.id = 1, .op = MNG_IPC_OP_AUTH_REPORT};
+
+	if (!mng_ipc_auth_event_ok(event) || !mng_ipc_user_name_ok(user))
+		return -EINVAL;
+	snprintf(req.event, sizeof(req.event), "%s", event);
+	snprintf(req.user, sizeof(req.user), "%s", user);
+	(void)mng_ipc_text_clean(label, req.label, sizeof(req.label) - 1, true);
+	(void)mng_ipc_text_clean(detail, req.detail, sizeof(req.detail) - 1, true);
+	return notify_call(socket_path, &req);
+}
