@@ -288,13 +288,18 @@ static bool p256_point_ok(const uint8_t *pt, size_t len, const EC_GROUP *grp)
  * login. Anything else goes through d2i_PUBKEY, for RSA and to name the
  * problem precisely.
  */
-static const char *check_pk(const uint8_t *der, size_t len, int type, const EC_GROUP *grp)
+static const char *check_pk(const uint8_t *der, size_t len, int type, const EC_GROUP *grp,
+			    bool point_check)
 {
 	const unsigned char *p = der;
 	const char *why = NULL;
 	EVP_PKEY *pk;
 	char group[64];
 
+	if (type == MNG_CRED_ES256 && len == sizeof(es256_spki) + 65 &&
+	    !memcmp(der, es256_spki, sizeof(es256_spki)) && der[sizeof(es256_spki)] == 0x04 &&
+	    !point_check)
+		return NULL;
 	if (type == MNG_CRED_ES256 && len == sizeof(es256_spki) + 65 &&
 	    !memcmp(der, es256_spki, sizeof(es256_spki)))
 		return p256_point_ok(der + sizeof(es256_spki), 65, grp)
@@ -455,7 +460,7 @@ int mng_cred_check(const struct mng_cred *c, const char **why)
 	if (!w && (!c->pk || c->pk_len == 0 || c->pk_len > MNG_CRED_PK_MAX))
 		w = "public key missing or too long";
 	if (!w)
-		w = check_pk(c->pk, c->pk_len, c->type, NULL);
+		w = check_pk(c->pk, c->pk_len, c->type, NULL, true);
 	if (!w && (c->flags & ~(MNG_CRED_F_UP | MNG_CRED_F_UV | MNG_CRED_F_ZERO_OK)))
 		w = "unknown flag";
 	if (!w &&
@@ -527,7 +532,8 @@ struct parse {
 	int errors;
 	struct mng_credset set;
 	bool count_reported;
-	EC_GROUP *p256; /* made once per parse for the es256 point checks */
+	EC_GROUP *p256;	  /* made at the first es256 point check of a parse */
+	bool point_check; /* false: es256 points are left to the verifier */
 };
 
 static void MNG_PRINTF(3, 4) error(struct parse *p, size_t col, const char *fmt, ...)
@@ -589,7 +595,10 @@ static int parse_fields(struct parse *p, const char *const f[NFIELDS], const siz
 		error(p, col[3], "public key longer than %u bytes", MNG_CRED_PK_MAX);
 	else if (n <= 0)
 		error(p, col[3], "public key is not standard base64");
-	else if (c->type && (w = check_pk(buf, (size_t)n, c->type, p->p256)))
+	else if (c->type && p->point_check && c->type == MNG_CRED_ES256 && !p->p256 &&
+		 !(p->p256 = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1)))
+		return -ENOMEM;
+	else if (c->type && (w = check_pk(buf, (size_t)n, c->type, p->p256, p->point_check)))
 		error(p, col[3], "%s", w);
 	else if (c->type) {
 		if (!(c->pk = malloc((size_t)n)))
@@ -731,10 +740,10 @@ static int parse_line(struct parse *p, const char *s, size_t len)
 	return 0;
 }
 
-int mng_credset_parse(const char *buf, size_t len, const char *filename, struct mng_credset *ret,
-		      struct mng_diags *diags)
+static int parse_set(const char *buf, size_t len, const char *filename, bool point_check,
+		     struct mng_credset *ret, struct mng_diags *diags)
 {
-	struct parse p = {0};
+	struct parse p = {.point_check = point_check};
 	size_t off = 0;
 	int r = 0;
 
@@ -746,9 +755,6 @@ int mng_credset_parse(const char *buf, size_t len, const char *filename, struct 
 		mng_diags_add(diags, p.file, 0, 0, "file larger than %u bytes", MNG_CRED_FILE_MAX);
 		return -EFBIG;
 	}
-	p.p256 = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
-	if (!p.p256)
-		return -ENOMEM;
 	while (off < len) {
 		const char *nl = memchr(buf + off, '\n', len - off);
 		size_t l = nl ? (size_t)(nl - (buf + off)) : len - off;
@@ -772,8 +778,14 @@ int mng_credset_parse(const char *buf, size_t len, const char *filename, struct 
 	return 0;
 }
 
-int mng_credset_load(const char *path, unsigned file_flags, struct mng_credset *ret,
-		     struct mng_diags *diags)
+int mng_credset_parse(const char *buf, size_t len, const char *filename, struct mng_credset *ret,
+		      struct mng_diags *diags)
+{
+	return parse_set(buf, len, filename, true, ret, diags);
+}
+
+static int load(const char *path, unsigned file_flags, bool point_check, struct mng_credset *ret,
+		struct mng_diags *diags)
 {
 	const char *why = NULL;
 	char *buf = NULL;
@@ -788,9 +800,21 @@ int mng_credset_load(const char *path, unsigned file_flags, struct mng_credset *
 			      strerror(-r));
 		return r;
 	}
-	r = mng_credset_parse(buf, len, path, ret, diags);
+	r = parse_set(buf, len, path, point_check, ret, diags);
 	free(buf);
 	return r;
+}
+
+int mng_credset_load(const char *path, unsigned file_flags, struct mng_credset *ret,
+		     struct mng_diags *diags)
+{
+	return load(path, file_flags, true, ret, diags);
+}
+
+int mng_credset_load_for_login(const char *path, unsigned file_flags, struct mng_credset *ret,
+			       struct mng_diags *diags)
+{
+	return load(path, file_flags, false, ret, diags);
 }
 
 int mng_cred_format(const struct mng_cred *c, char **ret_line)

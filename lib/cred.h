@@ -88,6 +88,18 @@ int mng_credset_load(const char *path, unsigned file_flags, struct mng_credset *
 		     struct mng_diags *diags);
 
 /*
+ * mng_credset_load_for_login - mng_credset_load for pam_mnguard: every
+ * check but one, which is left to the verifier: whether the point of an
+ * es256 key (canonical SPKI, uncompressed) lies on P-256. That check needs
+ * an EC group made per call, and the module's verifier (libfido2's
+ * es256_pk_from_ptr) repeats it on the one key it uses and fails closed,
+ * so a bad point denies that credential's login instead of everyone's.
+ * mnguardctl key list and the enrolment tool keep the full check.
+ */
+int mng_credset_load_for_login(const char *path, unsigned file_flags, struct mng_credset *ret,
+			       struct mng_diags *diags);
+
+/*
  * mng_cred_check - check one credential built in memory (by the enrolment
  * tool) against the same rules the parser applies. Returns 0 or -EINVAL;
  * *why (may be NULL) is set to a short English reason.

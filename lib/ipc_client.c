@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -571,6 +572,7 @@ static int notify_call(const char *path, const struct mng_ipc_request *req)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char text[4096], *reply = NULL;
+	struct stat st;
 	int64_t deadline;
 	ssize_t n;
 	int fd, r, len;
@@ -586,6 +588,9 @@ static int notify_call(const char *path, const struct mng_ipc_request *req)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
+	/* no agent: say so without making a socket (a login reports every time) */
+	if (stat(path, &st) < 0)
+		return -errno;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;

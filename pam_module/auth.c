@@ -260,7 +260,7 @@ int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args)
 		r = -EBADR;
 		goto out;
 	}
-	r = mng_credset_load(cfg.credentials, MNG_FILE_TRUSTED, &set, &d);
+	r = mng_credset_load_for_login(cfg.credentials, MNG_FILE_TRUSTED, &set, &d);
 	if (r < 0) {
 		log_diags(pamh, &d);
 		pam_syslog(pamh, LOG_ERR,

@@ -565,14 +565,87 @@ static void test_trusted_checks(void **state)
 	free(l);
 }
 
+/*
+ * mng_credset_load_for_login leaves the P-256 point check to the verifier
+ * and applies every other check: an off-curve point (which libfido2's
+ * es256_pk_from_ptr refuses at login) is loaded, a bad header, a
+ * compressed point, a bad label are still refused; mng_credset_load refuses
+ * the off-curve point.
+ */
+static void test_load_for_login(void **state)
+{
+	struct mng_credset s = {0};
+	struct mng_diags d = {0};
+	uint8_t der[200];
+	int n = mng_b64_decode(pk_es256, strlen(pk_es256), 0, der, sizeof(der));
+	char *b64 = NULL, *l1, *l2, *text = NULL, p[128], *out;
+
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	assert_int_equal(n, 91);
+	der[90] ^= 1; /* off the curve */
+	assert_int_equal(mng_b64_encode(der, 91, 0, &b64), 0);
+	l1 = good_line("tanaka", "AAECAw");
+	l2 = line("suzuki", "AA", "es256", b64, "up", AAGUID, "k", WHEN, "o");
+	assert_true(asprintf(&text, "%s\n%s\n", l1, l2) > 0);
+	put("offcurve", text, 0644);
+	snprintf(p, sizeof(p), "%s/offcurve", dir);
+	assert_int_equal(mng_credset_load(p, MNG_FILE_TRUSTED, &s, &d), -EINVAL);
+	out = printed(&d);
+	assert_non_null(strstr(out, "/offcurve:2:"));
+	assert_non_null(strstr(out, "not a point on P-256"));
+	free(out);
+	mng_diags_clear(&d);
+	assert_int_equal(mng_credset_load_for_login(p, MNG_FILE_TRUSTED, &s, &d), 0);
+	assert_int_equal(mng_diags_count(&d), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.v[1].pk_len, 91);
+	assert_memory_equal(s.v[1].pk, der, 91);
+	mng_credset_clear(&s);
+	free(text);
+	free(l2);
+	free(b64);
+
+	/* a compressed point (0x02 in place of 0x04) is still refused */
+	der[90] ^= 1;
+	der[26] = 0x02;
+	assert_int_equal(mng_b64_encode(der, 91, 0, &b64), 0);
+	l2 = line("suzuki", "AA", "es256", b64, "up", AAGUID, "k", WHEN, "o");
+	put("compressed", l2, 0644);
+	snprintf(p, sizeof(p), "%s/compressed", dir);
+	assert_int_equal(mng_credset_load_for_login(p, MNG_FILE_TRUSTED, &s, &d), -EINVAL);
+	assert_int_equal(mng_diags_count(&d), 1);
+	mng_diags_clear(&d);
+	free(l2);
+	free(b64);
+
+	/* every other check still applies: a bidi control in a label, a group-writable file */
+	l2 = line("suzuki", "AA", "es256", pk_es256, "up", AAGUID, "\xe2\x80\xae", WHEN, "o");
+	put("bidi", l2, 0644);
+	snprintf(p, sizeof(p), "%s/bidi", dir);
+	assert_int_equal(mng_credset_load_for_login(p, MNG_FILE_TRUSTED, &s, &d), -EINVAL);
+	out = printed(&d);
+	assert_non_null(strstr(out, "bidirectional control character"));
+	free(out);
+	mng_diags_clear(&d);
+	put("gw2", l1, 0664);
+	snprintf(p, sizeof(p), "%s/gw2", dir);
+	assert_int_equal(mng_credset_load_for_login(p, MNG_FILE_TRUSTED, &s, &d), -EPERM);
+	mng_diags_clear(&d);
+	free(l2);
+	free(l1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_good_file),	      cmocka_unit_test(test_every_error),
-	    cmocka_unit_test(test_hostile_input),     cmocka_unit_test(test_bidi_controls),
-	    cmocka_unit_test(test_base64_strict),     cmocka_unit_test(test_key_forms),
-	    cmocka_unit_test(test_format_round_trip), cmocka_unit_test(test_write_atomic),
-	    cmocka_unit_test(test_trusted_checks),
+	    cmocka_unit_test(test_load_for_login), cmocka_unit_test(test_good_file),
+	    cmocka_unit_test(test_every_error),	   cmocka_unit_test(test_hostile_input),
+	    cmocka_unit_test(test_bidi_controls),  cmocka_unit_test(test_base64_strict),
+	    cmocka_unit_test(test_key_forms),	   cmocka_unit_test(test_format_round_trip),
+	    cmocka_unit_test(test_write_atomic),   cmocka_unit_test(test_trusted_checks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
