@@ -5,9 +5,12 @@
  *
  * MUST: the challenge is fresh (RAND_bytes) for every attempt and the RP ID
  *       comes from the configuration only.
- * MUST: an assertion counts only after fido_assert_verify succeeded with the
- *       public key stored at enrolment, for a credential id of this user,
- *       and after the UP and UV flags the credential demands were seen.
+ * MUST: an assertion counts only after it was verified with the public key
+ *       stored at enrolment (es256: mng_assertion_verify_es256, which checks
+ *       the rpIdHash, the absence of extensions and the signature; eddsa and
+ *       rs256: fido_assert_verify), for a credential id of this user, and
+ *       after UP, UV when asked for, and the flags the credential demands
+ *       were seen in the signed authenticator data.
  * MUST: the PIN is sent only to a key known to hold one of the user's
  *       credentials (with several keys present, a silent probe without
  *       user presence and without PIN finds it first), so a wrong guess
@@ -31,6 +34,7 @@
 #include <security/pam_ext.h>
 #include <syslog.h>
 
+#include "assertion.h"
 #include "module.h"
 
 #define UP_BIT 0x01
@@ -122,37 +126,26 @@ static bool probe(fido_dev_t *dev, const struct mng_fido_request *req)
 }
 
 /*
- * DER SubjectPublicKeyInfo headers of the canonical es256 and eddsa keys
- * (the only forms lib/cred.c accepts for them): the raw point or key
- * follows, and goes to libfido2 without OpenSSL's decoders, which cost
- * more than the rest of the verification.
+ * The DER SubjectPublicKeyInfo header of a canonical eddsa key (the only
+ * form lib/cred.c accepts for it): the raw key follows, and goes to
+ * libfido2 without OpenSSL's decoders.
  */
-static const uint8_t es256_spki[26] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
-				       0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
-				       0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
 static const uint8_t eddsa_spki[12] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
 				       0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
 
-/* The stored DER public key as libfido2 wants it for fido_assert_verify. */
+/*
+ * eddsa and rs256: the stored DER public key as libfido2 wants it for
+ * fido_assert_verify (es256 goes through lib/assertion.c).
+ */
 static int verify(const fido_assert_t *a, const struct mng_cred *c)
 {
 	const unsigned char *p = c->pk;
 	EVP_PKEY *evp = NULL;
-	es256_pk_t *es = NULL;
 	eddsa_pk_t *ed = NULL;
 	rs256_pk_t *rs = NULL;
 	int r = FIDO_ERR_INTERNAL;
 
 	switch (c->type) {
-	case MNG_CRED_ES256:
-		/* es256_pk_from_ptr checks that the point is on P-256 */
-		if (c->pk_len != sizeof(es256_spki) + 65 ||
-		    memcmp(c->pk, es256_spki, sizeof(es256_spki)))
-			return FIDO_ERR_INVALID_ARGUMENT;
-		if ((es = es256_pk_new()) &&
-		    es256_pk_from_ptr(es, c->pk + sizeof(es256_spki), 65) == FIDO_OK)
-			r = fido_assert_verify(a, 0, COSE_ES256, es);
-		break;
 	case MNG_CRED_EDDSA:
 		if (c->pk_len != sizeof(eddsa_spki) + 32 ||
 		    memcmp(c->pk, eddsa_spki, sizeof(eddsa_spki)))
@@ -171,7 +164,6 @@ static int verify(const fido_assert_t *a, const struct mng_cred *c)
 	default:
 		break;
 	}
-	es256_pk_free(&es);
 	eddsa_pk_free(&ed);
 	rs256_pk_free(&rs);
 	EVP_PKEY_free(evp);
@@ -227,6 +219,8 @@ static void attempt(fido_dev_t *dev, const struct mng_fido_request *req,
 	fido_assert_t *a = NULL;
 	struct timespec start;
 	const struct mng_cred *c;
+	uint32_t counter;
+	uint8_t flags;
 	long idx;
 	int r;
 
@@ -256,23 +250,47 @@ static void attempt(fido_dev_t *dev, const struct mng_fido_request *req,
 	if (fido_assert_count(a) != 1 || (idx = answered(a, req)) < 0)
 		goto out;
 	c = req->creds[idx];
-	/* fido_assert_verify checks the rpIdHash, the flags asked for, the signature */
-	r = verify(a, c);
-	out->fido_err = r;
-	if (r == FIDO_ERR_INVALID_SIG) {
-		out->result = MNG_FIDO_BAD_SIGNATURE;
-		goto out;
+	if (c->type == MNG_CRED_ES256) {
+		/* the rpIdHash, no extensions, the signature; flags and counter as signed */
+		struct mng_assertion as = {0};
+
+		r = mng_assertion_verify_es256(
+		    fido_assert_authdata_ptr(a, 0), fido_assert_authdata_len(a, 0), cdh, req->rp_id,
+		    fido_assert_sig_ptr(a, 0), fido_assert_sig_len(a, 0), c->pk, c->pk_len, &as);
+		out->fido_err = r == 0		? FIDO_OK
+				: r == -EBADMSG ? FIDO_ERR_INVALID_SIG
+						: FIDO_ERR_INVALID_ARGUMENT;
+		if (r == -EBADMSG) {
+			out->result = MNG_FIDO_BAD_SIGNATURE;
+			goto out;
+		}
+		if (r < 0)
+			goto out;
+		flags = as.flags;
+		counter = as.counter;
+	} else {
+		/* fido_assert_verify checks the rpIdHash, the flags asked for, the signature */
+		r = verify(a, c);
+		out->fido_err = r;
+		if (r == FIDO_ERR_INVALID_SIG) {
+			out->result = MNG_FIDO_BAD_SIGNATURE;
+			goto out;
+		}
+		flags = fido_assert_flags(a, 0);
+		counter = fido_assert_sigcount(a, 0);
 	}
-	out->flags = fido_assert_flags(a, 0);
-	if (((c->flags & MNG_CRED_F_UP) && !(out->flags & UP_BIT)) ||
-	    ((c->flags & MNG_CRED_F_UV) && !(out->flags & UV_BIT))) {
+	out->flags = flags;
+	/* UP was asked for always, UV whenever a credential wants it */
+	if (!(flags & UP_BIT) || (uv == FIDO_OPT_TRUE && !(flags & UV_BIT)) ||
+	    ((c->flags & MNG_CRED_F_UP) && !(flags & UP_BIT)) ||
+	    ((c->flags & MNG_CRED_F_UV) && !(flags & UV_BIT))) {
 		out->result = MNG_FIDO_FLAGS;
 		goto out;
 	}
-	if (r != FIDO_OK)
+	if (out->fido_err != FIDO_OK)
 		goto out;
 	out->cred = (size_t)idx;
-	out->counter = fido_assert_sigcount(a, 0);
+	out->counter = counter;
 	out->result = MNG_FIDO_OK;
 out:
 	fido_assert_free(&a);
