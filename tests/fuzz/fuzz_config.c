@@ -41,6 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strnlen(c.helpdesk_contact, sizeof(c.helpdesk_contact)) ==
 		    sizeof(c.helpdesk_contact))
 			abort();
+		/* optional: empty, or an absolute path */
+		if (c.attestation_trust_dir[0])
+			check_path(c.attestation_trust_dir, sizeof(c.attestation_trust_dir),
+				   MNG_CONFIG_VALUE_MAX);
+		else if (strnlen(c.attestation_trust_dir, sizeof(c.attestation_trust_dir)) != 0)
+			abort();
 	} else {
 		if (mng_diags_count(&d) == 0 || (unsigned char)c.rules_dir[0] != 0xa5)
 			abort();
