@@ -3,7 +3,9 @@
  * test_pam_symbols.c - pam_mnguard.so exports the PAM entry points and
  * nothing else (pam_mnguard.map): its dynamic symbol table is read with
  * nm, and dlopen/dlsym must find every pam_sm_* and none of the module's
- * or libmnguard's own functions.
+ * or libmnguard's own functions. Its NEEDED libraries are libfido2,
+ * libcrypto, libpam and libc only (no JSON or INI library is loaded into
+ * every login; read with readelf).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -71,11 +73,48 @@ static void test_dlopen(void **state)
 	dlclose(h);
 }
 
+/* Guards the login's CPU cost: nothing but these is loaded with the module. */
+static void test_needed_libraries(void **state)
+{
+	static const char *const allowed[] = {"libfido2.so.", "libcrypto.so.", "libpam.so.",
+					      "libc.so.", NULL};
+	char cmd[4200], line[512];
+	int needed = 0, fido = 0;
+	FILE *f;
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "readelf -d '%s'", module());
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *lib = strstr(line, "(NEEDED)"), *open_b, *close_b;
+		size_t i;
+
+		if (!lib)
+			continue;
+		open_b = strchr(lib, '[');
+		close_b = open_b ? strchr(open_b, ']') : NULL;
+		assert_non_null(close_b);
+		*close_b = '\0';
+		for (i = 0; allowed[i]; i++)
+			if (!strncmp(open_b + 1, allowed[i], strlen(allowed[i])))
+				break;
+		if (!allowed[i])
+			fail_msg("pam_mnguard.so needs %s", open_b + 1);
+		fido += i == 0;
+		needed++;
+	}
+	assert_int_equal(pclose(f), 0);
+	assert_true(needed >= 3);
+	assert_int_equal(fido, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_only_pam_sm_exported),
 	    cmocka_unit_test(test_dlopen),
+	    cmocka_unit_test(test_needed_libraries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
