@@ -24,10 +24,11 @@
 #include <unistd.h>
 
 #include <libudev.h>
-#include <systemd/sd-login.h>
 
 #include "agent_int.h"
 #include "events.h"
+#include "file.h"
+#include "seat.h"
 #include "sysfs.h"
 
 #define BUS_DEVICES "/sys/bus/usb/devices"
@@ -120,8 +121,12 @@ static void seat_refresh(struct agent *a)
 
 	a->seat_user[0] = '\0';
 	a->n_seat_groups = 0;
-	/* logind first; the sessions pam_mnguard reported when logind has no answer */
-	if (sd_seat_get_active(AGENT_SEAT, NULL, &uid) < 0 && !agent_session_seat_uid(a, &uid))
+	/*
+	 * logind's seat file first (best effort, see mnguardd(8)); the sessions
+	 * pam_mnguard reported when logind has no answer
+	 */
+	if (mng_seat_active_uid(MNG_SEAT_DIR, AGENT_SEAT, MNG_FILE_TRUSTED, NULL, &uid) < 0 &&
+	    !agent_session_seat_uid(a, &uid))
 		return;
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp ||
 	    strlen(pw.pw_name) >= sizeof(a->seat_user))

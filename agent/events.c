@@ -7,21 +7,24 @@
  *       nothing else writes the audit log (lib/audit.c is the writer).
  * MUST: device-supplied strings (serial, name) are quoted and escaped in
  *       every text this file builds, and made valid UTF-8 in JSON.
+ * MUST: a journal that is missing or slow never stops a decision: entries
+ *       are dropped when no journald listens (as libsystemd did), and a
+ *       send waits at most a second (lib/journal.c).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-
-#include <systemd/sd-journal.h>
 
 #include "agent_int.h"
 #include "audit.h"
 #include "events.h"
 #include "ipc.h"
 #include "ipc_server.h"
+#include "journal.h"
 
 #define SUMMARY_MAX 1200
 
@@ -217,10 +220,61 @@ static void broadcast(struct agent *a, const struct event *ev, time_t now)
 	json_object_put(f);
 }
 
+/* ---- journald ---- */
+
+#define F(n, v)                                                                                    \
+	{                                                                                          \
+		.name = (n), .value = (v), .len = strlen(v)                                        \
+	}
+
+static int journal_fd = -1; /* opened on first use, kept for the life of the process */
+
+void events_journal_fields(const char *file, int line, const char *func,
+			   const struct mng_journal_field *f, size_t n)
+{
+	struct mng_journal_field all[MNG_JOURNAL_FIELDS_MAX];
+	char line_s[16];
+	size_t i, k = 0;
+
+	if (n > MNG_JOURNAL_FIELDS_MAX - 4)
+		return;
+	for (i = 0; i < n; i++)
+		all[k++] = f[i];
+	snprintf(line_s, sizeof(line_s), "%d", line);
+	all[k++] = (struct mng_journal_field)F("SYSLOG_IDENTIFIER", "mnguardd");
+	all[k++] = (struct mng_journal_field)F("CODE_FILE", file);
+	all[k++] = (struct mng_journal_field)F("CODE_LINE", line_s);
+	all[k++] = (struct mng_journal_field)F("CODE_FUNC", func);
+	if (journal_fd < 0 && mng_journal_open(&journal_fd) < 0)
+		return;
+	/* no journald (containers, tests): the entry is dropped, as libsystemd does */
+	(void)mng_journal_send(journal_fd, MNG_JOURNAL_SOCKET, all, k);
+}
+
+void events_journal_message(const char *file, int line, const char *func, int priority,
+			    const char *event, const char *message_id, const char *fmt, ...)
+{
+	char msg[2048], prio[8];
+	struct mng_journal_field f[4];
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(prio, sizeof(prio), "%d", priority & LOG_PRIMASK);
+	f[n++] = (struct mng_journal_field)F("MESSAGE", msg);
+	f[n++] = (struct mng_journal_field)F("PRIORITY", prio);
+	if (message_id)
+		f[n++] = (struct mng_journal_field)F("MESSAGE_ID", message_id);
+	f[n++] = (struct mng_journal_field)F("MNGUARD_EVENT", event);
+	events_journal_fields(file, line, func, f, n);
+}
+
 static void journal(const struct event *ev, const char *object, uint64_t seq)
 {
 	const struct agent_device *d = ev->dev;
-	char vid[8] = "", pid[8] = "", id[16] = "", msg[SUMMARY_MAX + 600];
+	char vid[8] = "", pid[8] = "", id[16] = "", prio[8], seq_s[24], msg[SUMMARY_MAX + 600];
 	size_t o;
 
 	if (d) {
@@ -235,13 +289,24 @@ static void journal(const struct event *ev, const char *object, uint64_t seq)
 		o += (size_t)snprintf(msg + o, sizeof(msg) - o, " (rule %s)", d->rule);
 	if (ev->detail && o < sizeof(msg))
 		(void)snprintf(msg + o, sizeof(msg) - o, ": %s", ev->detail);
-	sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", ev->priority, "MESSAGE_ID=%s",
-			evdefs[ev->type].message_id, "MNGUARD_EVENT=%s", events_name(ev->type),
-			"MNGUARD_DEVICE_ID=%s", id, "MNGUARD_VENDOR=%s", vid, "MNGUARD_PRODUCT=%s",
-			pid, "MNGUARD_SERIAL=%s", d ? d->dev.serial : "", "MNGUARD_RULE=%s",
-			d ? d->rule : "", "MNGUARD_TICKET=%s", d ? d->ticket : "",
-			"MNGUARD_SUBJECT=%s", ev->subject ? ev->subject : "",
-			"MNGUARD_AUDIT_SEQ=%" PRIu64, seq, NULL);
+	snprintf(prio, sizeof(prio), "%d", ev->priority & LOG_PRIMASK);
+	snprintf(seq_s, sizeof(seq_s), "%" PRIu64, seq);
+	const struct mng_journal_field f[] = {
+	    F("MESSAGE", msg),
+	    F("PRIORITY", prio),
+	    F("MESSAGE_ID", evdefs[ev->type].message_id),
+	    F("MNGUARD_EVENT", events_name(ev->type)),
+	    F("MNGUARD_DEVICE_ID", id),
+	    F("MNGUARD_VENDOR", vid),
+	    F("MNGUARD_PRODUCT", pid),
+	    F("MNGUARD_SERIAL", d ? d->dev.serial : ""),
+	    F("MNGUARD_RULE", d ? d->rule : ""),
+	    F("MNGUARD_TICKET", d ? d->ticket : ""),
+	    F("MNGUARD_SUBJECT", ev->subject ? ev->subject : ""),
+	    F("MNGUARD_AUDIT_SEQ", seq_s),
+	};
+
+	EVENTS_JOURNAL(f, MNG_ARRAY_SIZE(f));
 }
 
 void events_report(struct agent *a, const struct event *ev)
@@ -271,10 +336,9 @@ void events_report(struct agent *a, const struct event *ev)
 		r = mng_audit_append(a->audit, &rec);
 	if (r < 0) {
 		a->audit_failed = true;
-		sd_journal_send("MESSAGE=audit log append failed for %s: %s", rec.event,
-				strerror(-r), "PRIORITY=%d", LOG_CRIT, "MESSAGE_ID=%s",
-				evdefs[EV_AGENT_ERROR].message_id, "MNGUARD_EVENT=audit.error",
-				NULL);
+		EVENTS_JOURNAL_MESSAGE(LOG_CRIT, "audit.error", evdefs[EV_AGENT_ERROR].message_id,
+				       "audit log append failed for %s: %s", rec.event,
+				       strerror(-r));
 	} else if (a->audit) {
 		seq = mng_audit_seq(a->audit);
 	}

@@ -13,6 +13,8 @@
 #include <json-c/json.h>
 
 #include "agent.h"
+#include "journal.h"
+#include "mng.h"
 
 struct agent;
 
@@ -80,6 +82,29 @@ void events_device_summary(const struct agent_device *d, char *buf, size_t size)
  * memory ran out.
  */
 struct json_object *events_device_json(const struct agent_device *d);
+
+/*
+ * events_journal_fields - send one journald entry made of the n fields f
+ * (names valid for mng_journal_name_valid, at most MNG_JOURNAL_FIELDS_MAX - 4)
+ * followed by SYSLOG_IDENTIFIER=mnguardd and CODE_FILE, CODE_LINE and
+ * CODE_FUNC (file, line, func). Use EVENTS_JOURNAL. When no journald
+ * listens the entry is dropped silently; nothing is printed.
+ */
+void events_journal_fields(const char *file, int line, const char *func,
+			   const struct mng_journal_field *f, size_t n);
+#define EVENTS_JOURNAL(f, n) events_journal_fields(__FILE__, __LINE__, __func__, (f), (n))
+
+/*
+ * events_journal_message - an entry of MESSAGE= (fmt, truncated to 2 KiB),
+ * PRIORITY=priority, MESSAGE_ID=message_id (left out when NULL) and
+ * MNGUARD_EVENT=event, through events_journal_fields. Use
+ * EVENTS_JOURNAL_MESSAGE.
+ */
+void events_journal_message(const char *file, int line, const char *func, int priority,
+			    const char *event, const char *message_id, const char *fmt, ...)
+    MNG_PRINTF(7, 8);
+#define EVENTS_JOURNAL_MESSAGE(prio, event, msgid, ...)                                            \
+	events_journal_message(__FILE__, __LINE__, __func__, (prio), (event), (msgid), __VA_ARGS__)
 
 /* events_target_name - "allow", "block" or "reject". */
 const char *events_target_name(enum mng_target t);

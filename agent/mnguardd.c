@@ -26,9 +26,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-#include <systemd/sd-journal.h>
-
 #include "agent_int.h"
 #include "audit.h"
 #include "config.h"
@@ -37,6 +34,7 @@
 #include "ipc_server.h"
 #include "loop.h"
 #include "monitor.h"
+#include "notify.h"
 
 #define MNGUARDD_VERSION "0.1"
 #define ANCHOR_NAME "audit.anchor"
@@ -71,7 +69,7 @@ static void notify_status(struct daemon *d)
 	if (!strcmp(line, d->status))
 		return;
 	snprintf(d->status, sizeof(d->status), "%s", line);
-	(void)sd_notifyf(0, "STATUS=%s", line);
+	(void)mng_notify_sendf("STATUS=%s", line);
 }
 
 static void on_idle(void *data)
@@ -93,16 +91,16 @@ static void on_signal(void *data, int fd, uint32_t revents)
 	switch (si.ssi_signo) {
 	case SIGTERM:
 	case SIGINT:
-		(void)sd_notify(0, "STOPPING=1");
+		(void)mng_notify_send("STOPPING=1");
 		loop_quit(d->l);
 		break;
 	case SIGHUP:
-		(void)sd_notify(0, "RELOADING=1\nSTATUS=reloading the policy");
+		(void)mng_notify_send("RELOADING=1\nSTATUS=reloading the policy");
 		err = calloc(1, AGENT_ERROR_MAX);
 		(void)agent_policy_reload(d->a, (uid_t)si.ssi_uid, err, err ? AGENT_ERROR_MAX : 0);
 		free(err);
 		d->status[0] = '\0';
-		(void)sd_notify(0, "READY=1");
+		(void)mng_notify_send("READY=1");
 		break;
 	case SIGUSR1:
 		(void)agent_rescan(d->a, "rescan requested (SIGUSR1)", false);
@@ -119,7 +117,7 @@ static void on_watchdog(void *data, int fd, uint32_t revents)
 	(void)data;
 	(void)revents;
 	if (read(fd, &ticks, sizeof(ticks)) == (ssize_t)sizeof(ticks))
-		(void)sd_notify(0, "WATCHDOG=1");
+		(void)mng_notify_send("WATCHDOG=1");
 }
 
 static int setup_watchdog(struct daemon *d)
@@ -129,7 +127,7 @@ static int setup_watchdog(struct daemon *d)
 	int r;
 
 	d->wdfd = -1;
-	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+	if (mng_watchdog_enabled(false, &usec) <= 0 || usec == 0)
 		return 0;
 	half = usec / 2;
 	its.it_interval.tv_sec = (time_t)(half / 1000000);
@@ -144,7 +142,7 @@ static int setup_watchdog(struct daemon *d)
 		return -errno;
 	r = loop_add(d->l, d->wdfd, EPOLLIN, on_watchdog, d);
 	if (r == 0)
-		(void)sd_notify(0, "WATCHDOG=1");
+		(void)mng_notify_send("WATCHDOG=1");
 	return r;
 }
 
@@ -182,9 +180,10 @@ static void make_parent(const char *path)
 static void fatal(const char *what, int err)
 {
 	fprintf(stderr, "mnguardd: %s: %s; refusing to start\n", what, strerror(err));
-	sd_journal_send("MESSAGE=mnguardd refuses to start: %s: %s", what, strerror(err),
-			"PRIORITY=%d", LOG_CRIT, "MNGUARD_EVENT=agent.error", NULL);
-	(void)sd_notifyf(0, "STATUS=refusing to start: %s: %s\nERRNO=%d", what, strerror(err), err);
+	EVENTS_JOURNAL_MESSAGE(LOG_CRIT, "agent.error", NULL, "mnguardd refuses to start: %s: %s",
+			       what, strerror(err));
+	(void)mng_notify_sendf("STATUS=refusing to start: %s: %s\nERRNO=%d", what, strerror(err),
+			       err);
 }
 
 static void report_simple(struct agent *a, enum ev_type t, int prio, const char *decision,
@@ -254,11 +253,11 @@ int main(int argc, char **argv)
 		mng_diags_clear(&diags);
 		fprintf(stderr, "mnguardd: configuration %s is broken; refusing to start\n",
 			conf_path);
-		sd_journal_send("MESSAGE=mnguardd refuses to start: configuration %s is broken",
-				conf_path, "PRIORITY=%d", LOG_CRIT, "MNGUARD_EVENT=agent.error",
-				NULL);
-		(void)sd_notifyf(0, "STATUS=refusing to start: configuration %s is broken",
-				 conf_path);
+		EVENTS_JOURNAL_MESSAGE(LOG_CRIT, "agent.error", NULL,
+				       "mnguardd refuses to start: configuration %s is broken",
+				       conf_path);
+		(void)mng_notify_sendf("STATUS=refusing to start: configuration %s is broken",
+				       conf_path);
 		return 1;
 	}
 	mng_diags_clear(&diags);
@@ -272,10 +271,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (r == 1)
-		sd_journal_send("MESSAGE=audit log %s and its anchor disagreed: recorded as "
-				"audit.tamper",
-				cfg.audit_log, "PRIORITY=%d", LOG_CRIT,
-				"MNGUARD_EVENT=audit.tamper", NULL);
+		EVENTS_JOURNAL_MESSAGE(LOG_CRIT, "audit.tamper", NULL,
+				       "audit log %s and its anchor disagreed: recorded as "
+				       "audit.tamper",
+				       cfg.audit_log);
 
 	r = agent_new(&cfg, audit, &d.a);
 	if (r < 0) {
@@ -327,7 +326,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	notify_status(&d);
-	(void)sd_notify(0, "READY=1");
+	(void)mng_notify_send("READY=1");
 
 	r = loop_run(d.l, -1, on_idle, &d);
 	if (r < 0) {
