@@ -30,8 +30,7 @@ BUILD      ?= build/default
 SANFLAGS   :=
 endif
 
-PKGS       := libcrypto json-c libudev inih
-AGENT_PKGS := libsystemd
+PKGS       := libcrypto json-c libudev
 PAM_PKGS   := libfido2 pam
 SOFTKEY_PKGS := libfido2 libcbor libcrypto
 LOCALEDIR  ?= $(PREFIX)/share/locale
@@ -47,10 +46,9 @@ HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC
 OPT        ?= -O2 -g
 CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) -Ilib \
               -DLOCALEDIR='"$(LOCALEDIR)"' \
-              $(shell $(PKG_CONFIG) --cflags $(PKGS) $(AGENT_PKGS) $(PAM_PKGS) 2>/dev/null) $(CFLAGS)
+              $(shell $(PKG_CONFIG) --cflags $(PKGS) $(PAM_PKGS) 2>/dev/null) $(CFLAGS)
 LDFLAGS_ALL:= -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-AGENT_LIBS := $(shell $(PKG_CONFIG) --libs $(AGENT_PKGS) 2>/dev/null)
 PAM_LIBS   := $(shell $(PKG_CONFIG) --libs $(PAM_PKGS) 2>/dev/null)
 SOFTKEY_LIBS := $(shell $(PKG_CONFIG) --libs $(SOFTKEY_PKGS) 2>/dev/null) -ldl
 LDFLAGS_SO := -shared -Wl,-z,relro,-z,now -Wl,--as-needed -Wl,-z,defs $(SANFLAGS) $(LDFLAGS)
@@ -152,7 +150,7 @@ $(CTL): $(CTL_OBJ) $(LIBA)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CTL_OBJ) $(LIBA) $(LIBS_ALL) $(PAM_LIBS)
 
 $(BUILD)/mnguardd: $(AGENT_OBJ) $(LIBA)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(AGENT_OBJ) $(LIBA) $(LIBS_ALL) $(AGENT_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(AGENT_OBJ) $(LIBA) $(LIBS_ALL)
 
 $(BUILD)/mnguard-helpdesk: $(HD_OBJ) $(LIBA)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(HD_OBJ) $(LIBA) $(LIBS_ALL) $(PAM_LIBS)

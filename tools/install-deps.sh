@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev mandoc \
-libssl-dev libjson-c-dev libudev-dev libcmocka-dev libsystemd-dev libinih-dev \
+libssl-dev libjson-c-dev libudev-dev libcmocka-dev \
 libfido2-dev libcbor-dev libpam0g-dev libpam-wrapper libpamtest0-dev libpam-u2f pamu2fcfg gettext \
 umockdev libumockdev-dev usbguard libusbguard-dev"
 
