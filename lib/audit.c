@@ -37,6 +37,7 @@
 #include <json-c/json.h>
 
 #include "audit.h"
+#include "utf8.h"
 
 /* Caps on each field, in bytes after UTF-8 repair (before JSON escaping). */
 #define CAP_HOST 255
@@ -85,38 +86,6 @@ static bool event_ok(const char *s)
 	return true;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t need, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f; /* no UTF-16 surrogates */
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f; /* nothing above U+10FFFF */
-	if (n < need || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < need; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return need;
-}
-
 /*
  * Copy s as valid UTF-8 of at most cap bytes: each invalid byte becomes
  * U+FFFD; a longer string is cut at a character boundary and ends in "…".
@@ -132,7 +101,7 @@ static char *clean_utf8(const char *s, size_t cap, size_t *ret_len)
 	if (!out)
 		return NULL;
 	while (i < n) {
-		size_t k = utf8_seq(p + i, n - i);
+		size_t k = mng_utf8_len(p + i, n - i);
 		size_t w = k ? k : sizeof(repl) - 1;
 
 		if (o + w > cap) {

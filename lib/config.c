@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "file.h"
+#include "utf8.h"
 
 enum key {
 	KEY_RULES_DIR,
@@ -115,46 +116,13 @@ static void MNG_PRINTF(2, 3) error(struct parse *p, const char *fmt, ...)
 	mng_diags_add(p->diags, p->file, p->lineno, 0, "%s", msg);
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* 1-based column of the first invalid UTF-8 byte, 0 if all valid. */
 static size_t bad_utf8_col(const char *s, size_t n)
 {
 	size_t i = 0;
 
 	while (i < n) {
-		size_t l = utf8_len((const unsigned char *)s + i, n - i);
+		size_t l = mng_utf8_len((const unsigned char *)s + i, n - i);
 
 		if (!l)
 			return i + 1;

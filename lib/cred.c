@@ -27,6 +27,7 @@
 
 #include "cred.h"
 #include "file.h"
+#include "utf8.h"
 
 #define NFIELDS 9
 
@@ -147,39 +148,6 @@ const char *mng_cred_type_name(int type)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /*
  * U+200E, U+200F, U+202A..U+202E, U+2066..U+2069 (three UTF-8 bytes each):
  * the bidirectional controls that make a label read differently on screen
@@ -209,7 +177,7 @@ static const char *check_text(const char *s, size_t n, size_t max, size_t *ret_o
 		return "too long";
 	while (i < n) {
 		const unsigned char *u = (const unsigned char *)s + i;
-		size_t l = utf8_len(u, n - i);
+		size_t l = mng_utf8_len(u, n - i);
 
 		*ret_off = i;
 		if (!l)

@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "ipc.h"
+#include "utf8.h"
 
 #ifndef SO_PEERGROUPS
 #define SO_PEERGROUPS 59
@@ -57,7 +58,7 @@ static bool utf8_valid(const char *s, size_t n)
 	size_t i = 0, k;
 
 	while (i < n) {
-		k = mng_ipc_utf8_len(p + i, n - i);
+		k = mng_utf8_len(p + i, n - i);
 		if (!k)
 			return false;
 		i += k;

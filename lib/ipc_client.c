@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "ipc_client.h"
+#include "utf8.h"
 
 #define REPLY_DEPTH_MAX 8 /* nesting the reply scanner follows */
 
@@ -127,33 +128,6 @@ bool mng_ipc_user_name_ok(const char *s)
 	return true;
 }
 
-size_t mng_ipc_utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	size_t k, len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (k = 1; k < len; k++)
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
-	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
-	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return len;
-}
-
 static bool alnum(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -189,7 +163,7 @@ bool mng_ipc_text_ok(const char *s, enum mng_ipc_charset cs)
 	if (cs != MNG_IPC_CS_TEXT)
 		return true;
 	for (i = 0; i < n; i += k) {
-		k = mng_ipc_utf8_len(p + i, n - i);
+		k = mng_utf8_len(p + i, n - i);
 		if (!k)
 			return false;
 	}
@@ -202,7 +176,7 @@ size_t mng_ipc_text_clean(const char *s, char *out, size_t max, bool controls_to
 	size_t n = strlen((const char *)p), o = 0, i = 0, k;
 
 	while (i < n) {
-		k = mng_ipc_utf8_len(p + i, n - i);
+		k = mng_utf8_len(p + i, n - i);
 		if (k) {
 			if (o + k > max)
 				break;

@@ -24,13 +24,6 @@ enum mng_ipc_charset {
 	MNG_IPC_CS_TEXT,    /* valid UTF-8 without control characters */
 };
 
-/*
- * mng_ipc_utf8_len - length of the valid UTF-8 sequence at p (n > 0 bytes
- * available), 0 when there is none (overlong forms, surrogates and code
- * points past U+10FFFF are invalid).
- */
-size_t mng_ipc_utf8_len(const unsigned char *p, size_t n);
-
 /* mng_ipc_text_ok - whether the NUL-terminated s is in charset cs. */
 bool mng_ipc_text_ok(const char *s, enum mng_ipc_charset cs);
 
