@@ -557,7 +557,7 @@ static char ug_devs[PATH_MAX], ug_stage[PATH_MAX], ug_audit[PATH_MAX], ug_tmp[PA
 static void usbguard_start(const struct opts *o, char *ret_root, size_t rootlen)
 {
 	char conf[PATH_MAX], rules[PATH_MAX], text[2 * PATH_MAX + 1024], hub[16384];
-	char placeholder[PATH_MAX], path[PATH_MAX];
+	char empty_tb[PATH_MAX], path[PATH_MAX];
 	static char env_dev[PATH_MAX + 64], env_tmp[PATH_MAX + 16], env_umd[PATH_MAX + 16];
 	static char env_pre[] = "LD_PRELOAD=" PRELOAD;
 	char *env[5];
@@ -568,13 +568,13 @@ static void usbguard_start(const struct opts *o, char *ret_root, size_t rootlen)
 	path_join(ug_stage, sizeof(ug_stage), workdir, "staging");
 	path_join(ug_audit, sizeof(ug_audit), workdir, "audit.log");
 	path_join(ug_tmp, sizeof(ug_tmp), testbeds, "usbguard");
-	path_join(placeholder, sizeof(placeholder), workdir, "empty-testbed");
+	path_join(empty_tb, sizeof(empty_tb), workdir, "empty-testbed");
 	path_join(conf, sizeof(conf), workdir, "usbguard-daemon.conf");
 	path_join(rules, sizeof(rules), workdir, "rules.conf");
 	if (mkdir(ug_devs, 0700) < 0 || mkdir(ug_stage, 0700) < 0 || mkdir(ug_tmp, 0700) < 0 ||
-	    mkdir(placeholder, 0700) < 0)
+	    mkdir(empty_tb, 0700) < 0)
 		die("mkdir in %s: %s", workdir, strerror(errno));
-	path_join(path, sizeof(path), placeholder, "sys");
+	path_join(path, sizeof(path), empty_tb, "sys");
 	if (mkdir(path, 0755) < 0)
 		die("%s: %s", path, strerror(errno));
 
@@ -595,7 +595,7 @@ static void usbguard_start(const struct opts *o, char *ret_root, size_t rootlen)
 
 	snprintf(env_dev, sizeof(env_dev), "USBGUARD_UMOCKDEV_DEVICEDIR=%s", ug_devs);
 	snprintf(env_tmp, sizeof(env_tmp), "TMPDIR=%s", ug_tmp);
-	snprintf(env_umd, sizeof(env_umd), "UMOCKDEV_DIR=%s", placeholder);
+	snprintf(env_umd, sizeof(env_umd), "UMOCKDEV_DIR=%s", empty_tb);
 	env[0] = env_dev;
 	env[1] = env_tmp;
 	env[2] = env_umd;

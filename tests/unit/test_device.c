@@ -25,36 +25,13 @@
 
 #include "device.h"
 #include "usbdesc.h"
+#include "helpers/testdata.h"
 
 #define USB1 "/sys/devices/pci0000:00/0000:00:14.0/usb1"
 #define HUB USB1 "/1-4"
 #define BALL HUB "/1-4.2"
 #define CAMERA USB1 "/1-8"
 #define KBD HUB "/1-4.1/1-4.1.3"
-
-static char *slurp(const char *rel)
-{
-	const char *src = getenv("MNG_SRCDIR");
-	char path[4096];
-	char *buf;
-	long n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", src ? src : ".", rel);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (is MNG_SRCDIR set?)", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
 
 static int setup(void **state)
 {
@@ -139,7 +116,7 @@ static void test_enumerate_parents_first(void **state)
 
 static void test_recorded_tree_matches_usbguard_rules(void **state)
 {
-	char *exp = slurp("tests/data/usbguard/devices.expected-rules");
+	char *exp = test_data_read("tests/data/usbguard/devices.expected-rules", NULL);
 	char **paths = NULL;
 	size_t n = 0, i, matched = 0;
 
@@ -175,7 +152,7 @@ static void test_recorded_tree_matches_usbguard_rules(void **state)
  */
 static void test_recorded_tree_matches_usbguard_generate_policy(void **state)
 {
-	char *exp = slurp("tests/data/usbguard/devices.generate-policy");
+	char *exp = test_data_read("tests/data/usbguard/devices.generate-policy", NULL);
 	static struct mng_device d;
 	char **paths = NULL;
 	size_t n = 0, i;

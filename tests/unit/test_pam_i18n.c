@@ -14,25 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-
-static char *slurp(const char *rel)
-{
-	const char *src = getenv("MNG_SRCDIR");
-	char path[4096], *buf;
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", src ? src : ".", rel);
-	f = fopen(path, "re");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	buf = calloc(1, 1 << 20);
-	assert_non_null(buf);
-	n = fread(buf, 1, (1 << 20) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
+#include "helpers/testdata.h"
 
 /* The msgstr of msgid in a .po text (single-line entries), or NULL. */
 static char *translation(const char *po, const char *msgid)
@@ -50,7 +32,7 @@ static char *translation(const char *po, const char *msgid)
 
 static void test_every_message_translated(void **state)
 {
-	char *src = slurp("pam_module/auth.c"), *po = slurp("po/ja.po"), *p = src;
+	char *src = test_data_read("pam_module/auth.c", NULL), *po = test_data_read("po/ja.po", NULL), *p = src;
 	int found = 0;
 
 	while ((p = strstr(p, "_(\""))) {

@@ -19,31 +19,7 @@
 #include <cmocka.h>
 
 #include "rules.h"
-
-static char *slurp(const char *name, size_t *ret_len)
-{
-	const char *src = getenv("MNG_SRCDIR");
-	char path[4096];
-	char *buf;
-	long n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/tests/data/usbguard/%s", src ? src : ".", name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*ret_len = (size_t)n;
-	return buf;
-}
+#include "helpers/testdata.h"
 
 /* Calls fn(line, len, lineno) for each line of buf. */
 static void each_line(char *buf, size_t len, void (*fn)(const char *, size_t, unsigned))
@@ -125,7 +101,7 @@ static void bad_line(const char *line, size_t n, unsigned no)
 static void test_good(void **state)
 {
 	size_t len;
-	char *buf = slurp("test-rules.good", &len);
+	char *buf = test_data_read("tests/data/usbguard/test-rules.good", &len);
 	struct mng_ruleset *rs = NULL;
 	struct mng_diags d = {0};
 
@@ -141,7 +117,7 @@ static void test_good(void **state)
 static void test_bad(void **state)
 {
 	size_t len;
-	char *buf = slurp("test-rules.bad", &len);
+	char *buf = test_data_read("tests/data/usbguard/test-rules.bad", &len);
 	struct mng_ruleset *rs = NULL;
 	struct mng_diags d = {0};
 	size_t i;
@@ -162,7 +138,7 @@ static void test_bad(void **state)
 static void test_file(void **state)
 {
 	size_t len;
-	char *buf = slurp("test-rules.file", &len);
+	char *buf = test_data_read("tests/data/usbguard/test-rules.file", &len);
 	struct mng_ruleset *rs = NULL;
 	struct mng_diags d = {0};
 	const char *file;

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "rules_index.h"
+#include "helpers/testdata.h"
 
 #define T0 ((time_t)1893553445) /* 2030-01-02T03:04:05Z */
 
@@ -352,31 +353,6 @@ static void test_random_rulesets(void **state)
 
 /* ---- USBGuard's test-rules.good ---- */
 
-static char *slurp(const char *name, size_t *ret_len)
-{
-	const char *src = getenv("MNG_SRCDIR");
-	char path[4096];
-	char *buf;
-	long n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/tests/data/usbguard/%s", src ? src : ".", name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*ret_len = (size_t)n;
-	return buf;
-}
-
 static const struct mng_rule *some_rule_with(const struct mng_ruleset *rs, enum rule_attr k)
 {
 	size_t tries;
@@ -450,7 +426,7 @@ static void harvested_device(const struct mng_ruleset *rs, struct mng_device *d)
 static void test_usbguard_good_file(void **state)
 {
 	size_t len, i;
-	char *buf = slurp("test-rules.good", &len);
+	char *buf = test_data_read("tests/data/usbguard/test-rules.good", &len);
 	struct mng_judge_ctx ctx = {.now = T0};
 	struct pair p;
 
@@ -473,7 +449,7 @@ static void test_usbguard_good_file(void **state)
 static void test_usbguard_good_samples(void **state)
 {
 	size_t len, n_lines = 0, round, i;
-	char *buf = slurp("test-rules.good", &len);
+	char *buf = test_data_read("tests/data/usbguard/test-rules.good", &len);
 	char *text = malloc(len + 1);
 	const char *lines[1024];
 	size_t lens[1024];

@@ -15,31 +15,7 @@
 #include <cmocka.h>
 
 #include "usbdesc.h"
-
-static char *slurp(const char *rel, size_t *ret_len)
-{
-	const char *src = getenv("MNG_SRCDIR");
-	char path[4096];
-	char *buf;
-	long n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", src ? src : ".", rel);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (is MNG_SRCDIR set?)", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*ret_len = (size_t)n;
-	return buf;
-}
+#include "helpers/testdata.h"
 
 static int parse(const uint8_t *b, size_t n, struct mng_usbdesc *u, struct mng_diags *d)
 {
@@ -51,8 +27,8 @@ static int parse(const uint8_t *b, size_t n, struct mng_usbdesc *u, struct mng_d
 static void test_descriptor_0001_matches_usbguard_dump(void **state)
 {
 	size_t blen, olen, k = 0;
-	char *bin = slurp("tests/data/usbguard/descriptor-0001.bin", &blen);
-	char *out = slurp("tests/data/usbguard/descriptor-0001.out", &olen);
+	char *bin = test_data_read("tests/data/usbguard/descriptor-0001.bin", &blen);
+	char *out = test_data_read("tests/data/usbguard/descriptor-0001.out", &olen);
 	static struct mng_usbdesc u;
 	unsigned counts_checked = 0;
 	char *line, *save = NULL;
@@ -124,7 +100,7 @@ static void test_recorded_devices_parse(void **state)
 	static uint8_t buf[MNG_DEV_DESC_MAX];
 	static struct mng_usbdesc u;
 	size_t len, seen = 0;
-	char *rec = slurp("tests/data/umockdev/usbguard-devices.umockdev", &len);
+	char *rec = test_data_read("tests/data/umockdev/usbguard-devices.umockdev", &len);
 	const char *p = rec;
 
 	while ((p = strstr(p, "\nH: descriptors=")) != NULL) {
@@ -246,7 +222,7 @@ static void test_zero_and_one_length_do_not_loop(void **state)
 static void test_every_truncation(void **state)
 {
 	size_t blen, cut;
-	char *bin = slurp("tests/data/usbguard/descriptor-0001.bin", &blen);
+	char *bin = test_data_read("tests/data/usbguard/descriptor-0001.bin", &blen);
 	static struct mng_usbdesc u;
 	size_t boundaries = 0;
 
