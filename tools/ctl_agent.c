@@ -288,9 +288,13 @@ static void device_row(struct json_object *d)
 	printf("\n");
 }
 
-int ctl_list_devices(int argc, char **argv)
+/*
+ * The list commands: options, the paged request, then either the whole list
+ * as JSON or a table (header, when not NULL, then row() for each entry).
+ */
+static int list_command(int argc, char **argv, enum mng_ipc_op op, const char *usage,
+			const char *header, void (*row)(struct json_object *))
 {
-	static const char usage[] = "list-devices [--json] [--socket PATH]";
 	struct json_object *all = NULL;
 	struct opts o;
 	size_t i;
@@ -303,58 +307,49 @@ int ctl_list_devices(int argc, char **argv)
 		fprintf(stderr, "usage: mnguardctl %s\n", usage);
 		return CTL_EXIT_USAGE;
 	}
-	r = list(argv[0], MNG_IPC_OP_LIST_DEVICES, &all);
+	r = list(argv[0], op, &all);
 	if (r != CTL_EXIT_OK)
 		return r;
 	if (o.json) {
 		print_json(all);
 	} else {
-		printf("%-5s %-10s %-9s  %-28s %-9s %-7s %-16s %s\n", "ID", "PORT", "VID:PID",
-		       "NAME", "TARGET", "IFACES", "TICKET", "RULE");
+		if (header)
+			fputs(header, stdout);
 		for (i = 0; i < json_object_array_length(all); i++)
-			device_row(json_object_array_get_idx(all, i));
+			row(json_object_array_get_idx(all, i));
 	}
 	json_object_put(all);
 	return CTL_EXIT_OK;
 }
 
+int ctl_list_devices(int argc, char **argv)
+{
+	char header[128];
+
+	(void)snprintf(header, sizeof(header), "%-5s %-10s %-9s  %-28s %-9s %-7s %-16s %s\n", "ID",
+		       "PORT", "VID:PID", "NAME", "TARGET", "IFACES", "TICKET", "RULE");
+	return list_command(argc, argv, MNG_IPC_OP_LIST_DEVICES,
+			    "list-devices [--json] [--socket PATH]", header, device_row);
+}
+
 /* ---- list-rules ---- */
+
+static void rule_row(struct json_object *e)
+{
+	char loc[64];
+
+	printf("%-6" PRId64 " ", jint(e, "index"));
+	ctl_put_field(stdout, jstr(e, "file"), 0);
+	(void)snprintf(loc, sizeof(loc), ":%" PRId64, jint(e, "line"));
+	printf("%s  ", loc);
+	ctl_put_field(stdout, jstr(e, "rule"), 0);
+	printf("%s\n", jbool(e, "truncated") ? " [...]" : "");
+}
 
 int ctl_list_rules(int argc, char **argv)
 {
-	static const char usage[] = "list-rules [--json] [--socket PATH]";
-	struct json_object *all = NULL, *e;
-	char loc[64];
-	struct opts o;
-	size_t i;
-	int r;
-
-	r = parse_opts(argc, argv, OPT_JSON, usage, &o);
-	if (r < 0)
-		return usage_exit(r);
-	if (o.first != argc) {
-		fprintf(stderr, "usage: mnguardctl %s\n", usage);
-		return CTL_EXIT_USAGE;
-	}
-	r = list(argv[0], MNG_IPC_OP_LIST_RULES, &all);
-	if (r != CTL_EXIT_OK)
-		return r;
-	if (o.json) {
-		print_json(all);
-		json_object_put(all);
-		return CTL_EXIT_OK;
-	}
-	for (i = 0; i < json_object_array_length(all); i++) {
-		e = json_object_array_get_idx(all, i);
-		printf("%-6" PRId64 " ", jint(e, "index"));
-		ctl_put_field(stdout, jstr(e, "file"), 0);
-		(void)snprintf(loc, sizeof(loc), ":%" PRId64, jint(e, "line"));
-		printf("%s  ", loc);
-		ctl_put_field(stdout, jstr(e, "rule"), 0);
-		printf("%s\n", jbool(e, "truncated") ? " [...]" : "");
-	}
-	json_object_put(all);
-	return CTL_EXIT_OK;
+	return list_command(argc, argv, MNG_IPC_OP_LIST_RULES, "list-rules [--json] [--socket PATH]",
+			    NULL, rule_row);
 }
 
 /* ---- allow-device, block-device, reject-device ---- */
