@@ -112,11 +112,22 @@ BENCH_CXXBIN := $(BENCH_CXX:bench/%.cpp=$(BUILD)/bench/%)
 
 MANPAGES   := $(wildcard docs/*.[1-8])
 
+# Feature fragments (mk/*.mk): each builds and tests one part of its own and may
+# append to EXTRA_ALL (built by `make`), EXTRA_CHECKS (scripts that `make check`
+# runs, each printing PASS:/FAIL: lines), EXTRA_TEST_ENV (VAR=value pairs the
+# tests see) and EXTRA_INSTALL (targets that `make install` runs).
+EXTRA_ALL      :=
+EXTRA_CHECKS   :=
+EXTRA_TEST_ENV :=
+EXTRA_INSTALL  :=
+include $(sort $(wildcard mk/*.mk))
+
 # Keep intermediate objects (test objects would otherwise be deleted and rebuilt every time).
 .SECONDARY:
 .PHONY: FORCE all deps check check-all check-unit check-docs fuzz fuzz-build bench bench-build demo install clean
 
-all: $(LIBA) $(CTL) $(AGENT) $(HELPDESK) $(PAM_SO) $(SOFTKEY_SO) $(SOFTKEY_CTL) $(MO_OUT) $(TEST_BIN)
+all: $(LIBA) $(CTL) $(AGENT) $(HELPDESK) $(PAM_SO) $(SOFTKEY_SO) $(SOFTKEY_CTL) $(MO_OUT) $(TEST_BIN) \
+	$(EXTRA_ALL)
 
 deps:
 	@sh tools/install-deps.sh
@@ -173,7 +184,9 @@ $(BUILD)/locale/%/LC_MESSAGES/mnguard.mo: po/%.po
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_HOBJ) $(LIBA)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TEST_HOBJ) $(LIBA) $(LIBS_ALL) $(TEST_LIBS)
 
-SCRIPT_TESTS := $(wildcard tests/integration/test_*.sh) tests/check-docs.sh
+SCRIPT_TESTS := $(wildcard tests/integration/test_*.sh) $(EXTRA_CHECKS) tests/check-docs.sh
+TEST_ENV     := MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) MNG_PAM=$(PAM_SO) \
+	MNG_HELPDESK=$(HELPDESK) MNG_SOFTKEY=$(SOFTKEY_SO) MNG_SOFTKEY_CTL=$(SOFTKEY_CTL) $(EXTRA_TEST_ENV)
 
 # The public targets install missing packages first, then re-enter make so
 # that pkg-config is asked for flags only once the packages are there.
@@ -181,14 +194,10 @@ check: deps
 	@$(MAKE) --no-print-directory check-all
 
 check-all: all
-	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) MNG_PAM=$(PAM_SO) MNG_HELPDESK=$(HELPDESK) \
-		MNG_SOFTKEY=$(SOFTKEY_SO) MNG_SOFTKEY_CTL=$(SOFTKEY_CTL) \
-		sh tests/run-unit.sh $(TEST_BIN) $(SCRIPT_TESTS)
+	@$(TEST_ENV) sh tests/run-unit.sh $(TEST_BIN) $(SCRIPT_TESTS)
 
 check-unit: all
-	@MNG_BUILD=$(BUILD) MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) MNG_PAM=$(PAM_SO) MNG_HELPDESK=$(HELPDESK) \
-		MNG_SOFTKEY=$(SOFTKEY_SO) MNG_SOFTKEY_CTL=$(SOFTKEY_CTL) \
-		sh tests/run-unit.sh $(TEST_BIN)
+	@$(TEST_ENV) sh tests/run-unit.sh $(TEST_BIN)
 
 check-docs: $(CTL)
 	@MNG_CTL=$(CTL) sh tests/run-unit.sh tests/check-docs.sh
@@ -226,7 +235,7 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@MNG_CTL=$(CTL) MNG_AGENT=$(AGENT) sh tools/demo.sh
 
-install: $(CTL) $(AGENT) $(HELPDESK) $(PAM_SO) $(MO_OUT)
+install: $(CTL) $(AGENT) $(HELPDESK) $(PAM_SO) $(MO_OUT) $(EXTRA_INSTALL)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(SYSCONFDIR)/mnguard/rules.d $(DESTDIR)$(DATADIR)/rules
 	install -m 0755 $(CTL) $(DESTDIR)$(SBINDIR)/mnguardctl
