@@ -7,7 +7,10 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev mandoc \
 libssl-dev libjson-c-dev libudev-dev libcmocka-dev \
 libfido2-dev libcbor-dev libpam0g-dev libpam-wrapper libpamtest0-dev libpam-u2f pamu2fcfg gettext \
-umockdev libumockdev-dev usbguard libusbguard-dev"
+umockdev libumockdev-dev usbguard libusbguard-dev \
+qemu-system-x86 busybox-static \
+cups cups-client cups-bsd libcups2-dev libpoppler-glib-dev poppler-utils \
+debhelper lintian debootstrap fakeroot dpkg-dev"
 
 missing=""
 for p in $PKGS; do
