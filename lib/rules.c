@@ -175,6 +175,7 @@ void mng_ruleset_free(struct mng_ruleset **rs)
 		return;
 	rules_mem_free((*rs)->rules, (*rs)->cap * sizeof(struct mng_rule));
 	rules_index_free(&(*rs)->index);
+	free((*rs)->prules);
 	rules_arena_free(&(*rs)->arena);
 	free(*rs);
 	*rs = NULL;
@@ -363,6 +364,38 @@ static const char *const target_names[] = {
     [MNG_TARGET_BLOCK] = "block", [MNG_TARGET_ALLOW] = "allow",	  [MNG_TARGET_REJECT] = "reject",
     [MNG_TARGET_MATCH] = "match", [MNG_TARGET_DEVICE] = "device",
 };
+
+int mng_ruleset_printer_format(const struct mng_ruleset *rs, size_t i, char *buf, size_t size)
+{
+	struct out o = {.buf = buf, .size = size};
+	const struct print_rule *pr;
+
+	if (!rs || i >= rs->n_prules || (!buf && size))
+		return -EINVAL;
+	pr = &rs->prules[i];
+	puts_(&o, pr->base.target == MNG_TARGET_ALLOW ? "printer allow " : "printer block ");
+	put_quoted(&o, &pr->queue);
+	if (pr->uri.s) {
+		puts_(&o, " uri ");
+		put_quoted(&o, &pr->uri);
+	}
+	if (pr->base.target == MNG_TARGET_ALLOW && !pr->content_check)
+		puts_(&o, " content-check off");
+	put_attr(&o, A_CONDS, rule_attr(&pr->base, A_CONDS));
+	if (rule_has_expires(&pr->base)) {
+		puts_(&o, " expires ");
+		put_quoted(&o, &pr->base.x->expires_text);
+	}
+	if (rule_ticket(&pr->base)) {
+		puts_(&o, " ticket ");
+		put_quoted(&o, rule_ticket(&pr->base));
+	}
+	if (size)
+		buf[o.len] = '\0';
+	if (o.overflow)
+		return -ENOBUFS;
+	return o.len > INT32_MAX ? -ENOBUFS : (int)o.len;
+}
 
 int mng_ruleset_format(const struct mng_ruleset *rs, size_t i, char *buf, size_t size)
 {

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rules.h - the USB rule language: USBGuard's rule language plus mnguard's
- * extensions (mode, allow-interface, user()/group(), expires, ticket).
+ * extensions (mode, allow-interface, user()/group(), expires, ticket), and
+ * the printer rules of the print gate ("printer allow|block ...", a line
+ * USBGuard would reject, so the superset stays exact).
  * The language is described in mnguard.rules(5).
  *
  * A ruleset is parsed from text (mng_ruleset_parse) and then judges devices
@@ -15,6 +17,8 @@
  *       MNG_TARGET_BLOCK and a negative return.
  * MUST: no input can make the parser recurse without bound, allocate without
  *       bound or loop without bound (see the MNG_RULES_*_MAX caps).
+ * MUST: a printer that no printer rule allows is refused: no printer rule
+ *       at all means every printer is refused.
  */
 #ifndef MNG_RULES_H
 #define MNG_RULES_H
@@ -32,6 +36,8 @@
 #define MNG_RULES_STRING_MAX 4096	/* bytes of one string after unescaping */
 #define MNG_RULES_CONDS_MAX 64		/* conditions after one "if" */
 #define MNG_RULES_TICKET_MAX 128	/* bytes of a ticket label */
+#define MNG_RULES_QUEUE_MAX 127		/* bytes of a printer queue name or pattern */
+#define MNG_RULES_URI_MAX 1024		/* bytes of a printer device URI or pattern */
 
 enum mng_target {
 	MNG_TARGET_BLOCK = 0,
@@ -128,5 +134,46 @@ struct mng_verdict {
  */
 int mng_ruleset_judge(struct mng_ruleset *rs, const struct mng_device *dev,
 		      const struct mng_judge_ctx *ctx, struct mng_verdict *ret);
+
+/* ---- printers (the print gate) ---- */
+
+/* mng_ruleset_printer_count - number of printer rules in rs (0 for NULL). */
+size_t mng_ruleset_printer_count(const struct mng_ruleset *rs);
+
+/*
+ * mng_ruleset_printer_format - printer rule i of rs in normalised form
+ * ("printer allow \"q\" uri \"...\" content-check off if ... expires ...
+ * ticket ...") into buf, as mng_ruleset_format. Returns the length, -ENOBUFS
+ * or -EINVAL.
+ */
+int mng_ruleset_printer_format(const struct mng_ruleset *rs, size_t i, char *buf, size_t size);
+
+/* mng_ruleset_printer_location - file (borrowed) and line of printer rule i; 0 or -EINVAL. */
+int mng_ruleset_printer_location(const struct mng_ruleset *rs, size_t i, const char **ret_file,
+				 unsigned *ret_line);
+
+struct mng_printer_verdict {
+	enum mng_target target; /* only BLOCK or ALLOW */
+	bool content_check;	/* ALLOW: the document's content must be checked */
+	const char *file;	/* deciding rule's file (borrowed), NULL = no rule matched */
+	unsigned line;
+	const char *ticket; /* borrowed, or NULL */
+};
+
+/*
+ * mng_ruleset_judge_printer - may a job go to the CUPS queue named queue,
+ * whose device URI is uri (userinfo already removed; may be NULL or "":
+ * then a rule that names a uri does not match)? ctx->user and ctx->groups
+ * are the job's user and that user's groups (user()/group() conditions);
+ * ctx->now is used for localtime() and expires. Printer rules are tried in
+ * order; the first that has not expired, whose queue pattern and uri
+ * pattern (shell globs, fnmatch(3) without flags) match and whose
+ * conditions hold decides. No matching rule means BLOCK (ret->file NULL).
+ * An allow rule checks content unless it says "content-check off".
+ * Allocates nothing and changes nothing. Returns 0, or -EINVAL (bad
+ * argument or a condition that cannot be evaluated) with a BLOCK verdict.
+ */
+int mng_ruleset_judge_printer(const struct mng_ruleset *rs, const char *queue, const char *uri,
+			      const struct mng_judge_ctx *ctx, struct mng_printer_verdict *ret);
 
 #endif

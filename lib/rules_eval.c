@@ -279,7 +279,7 @@ static int cond_eval(const struct mng_rule *r, const struct cond *cd,
 }
 
 /* All conditions are evaluated (as USBGuard does), then combined by the operator. */
-static int conds_meet(const struct mng_rule *r, const struct mng_judge_ctx *ctx, bool *ret)
+int rules_conds_meet(const struct mng_rule *r, const struct mng_judge_ctx *ctx, bool *ret)
 {
 	const struct attr *a = rule_attr(r, A_CONDS);
 	uint32_t i, n_true = 0;
@@ -358,7 +358,7 @@ static int try_rule(struct mng_rule *r, const struct mng_device *dev, const stru
 	if (!attrs_match(r, dv))
 		return 0;
 	if (r->attrs & (1u << A_CONDS)) {
-		rc = conds_meet(r, ctx, &ok);
+		rc = rules_conds_meet(r, ctx, &ok);
 		if (rc < 0)
 			return rc;
 	}

@@ -234,11 +234,25 @@ struct rules_index {
 	size_t n_post;
 };
 
+/*
+ * A printer rule (rules_print.c): target, file, line, conditions (attribute
+ * A_CONDS only) and the extra part (expires, ticket) in base, so conditions
+ * are evaluated by the same code as a device rule's.
+ */
+struct print_rule {
+	struct mng_rule base;
+	struct strval queue; /* fnmatch pattern */
+	struct strval uri;   /* fnmatch pattern, s == NULL when none */
+	bool content_check;
+};
+
 struct mng_ruleset {
 	struct mng_rule *rules;
 	size_t n, cap;
 	struct arena arena;
-	struct rules_index index; /* covers rules [0, n) */
+	struct rules_index index;  /* covers rules [0, n) */
+	struct print_rule *prules; /* printer rules, in file order (malloc'd array) */
+	size_t n_prules, cap_prules;
 };
 
 /* A device as the evaluator sees it: its values per attribute. */
@@ -250,7 +264,17 @@ struct devview {
 	uint32_t n_ifaces;
 };
 
+/* rules_parse.c: the values of an "if" (a condition or a set of them) into *ret */
+struct pctx;
+struct cur;
+bool rules_parse_conds(struct pctx *c, struct cur *k, struct attr *ret);
+
+/* rules_print.c: parse one "printer ..." line (k at "printer") into the ruleset's next slot */
+bool rules_print_parse(struct pctx *c, struct cur *k, size_t slot);
+
 /* rules_eval.c */
+/* evaluate r's conditions (all of them) and combine them by their operator */
+int rules_conds_meet(const struct mng_rule *r, const struct mng_judge_ctx *ctx, bool *ret);
 void rules_devview_init(struct devview *dv, const struct mng_device *dev);
 void rules_prefilter(struct mng_rule *r);
 bool rules_attrs_match(const struct mng_rule *r, const struct mng_device *dev);

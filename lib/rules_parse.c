@@ -613,6 +613,13 @@ static bool parse_attr(struct pctx *c, struct cur *k, struct rule_build *r, size
 	return true;
 }
 
+bool rules_parse_conds(struct pctx *c, struct cur *k, struct attr *ret)
+{
+	bool opw;
+
+	return parse_values(c, k, VT_COND, "a condition", MNG_RULES_CONDS_MAX, ret, &opw);
+}
+
 static const char *const targets[] = {"allow", "block", "reject", "match", "device"};
 static const uint8_t target_codes[] = {MNG_TARGET_ALLOW, MNG_TARGET_BLOCK, MNG_TARGET_REJECT,
 				       MNG_TARGET_MATCH, MNG_TARGET_DEVICE};
@@ -767,7 +774,7 @@ int mng_ruleset_parse(struct mng_ruleset *rs, const char *buf, size_t len, const
 	struct arena_mark mark;
 	struct rules_index_mark imark;
 	const char *p, *end;
-	size_t added = 0, i, errors = 0, fname_len, hint;
+	size_t added = 0, added_print = 0, i, errors = 0, fname_len, hint;
 	unsigned line = 0;
 	bool cap_reported = false;
 	char *fname;
@@ -820,12 +827,26 @@ int mng_ruleset_parse(struct mng_ruleset *rs, const char *buf, size_t len, const
 		rl_blanks(&k);
 		if (k.p == k.end || *k.p == '#')
 			continue;
-		if (rs->n + added >= MNG_RULES_MAX) {
+		if (rs->n + added + rs->n_prules + added_print >= MNG_RULES_MAX) {
 			if (!cap_reported)
 				mng_diags_add(diags, fname, line, 1, "too many rules (max %u)",
 					      MNG_RULES_MAX);
 			cap_reported = true;
 			errors++;
+			continue;
+		}
+		if (k.end - k.p > 7 && !memcmp(k.p, "printer", 7) &&
+		    (k.p[7] == ' ' || k.p[7] == '\t')) {
+			if (!rules_print_parse(&c, &k, rs->n_prules + added_print)) {
+				report(&c, diags, line);
+				errors++;
+				if (c.oom)
+					break;
+				continue;
+			}
+			rs->prules[rs->n_prules + added_print].base.file = fname;
+			rs->prules[rs->n_prules + added_print].base.line = line;
+			added_print++;
 			continue;
 		}
 		if (!grow(rs, rs->n + added + 1, &hint)) {
@@ -859,5 +880,7 @@ int mng_ruleset_parse(struct mng_ruleset *rs, const char *buf, size_t len, const
 		return c.oom ? -ENOMEM : -EINVAL;
 	}
 	rs->n += added;
+	rs->n_prules += added_print;
+	added += added_print;
 	return added > INT32_MAX ? INT32_MAX : (int)added;
 }
