@@ -54,15 +54,20 @@ install-system:
 		install -d $(DESTDIR)$(DATADIR)/cups && \
 		install -m 0644 packaging/cups/mnguard-cupsd.conf $(DESTDIR)$(DATADIR)/cups/; fi
 
-# The package is built from a copy of the tree (without build/ and .git), so
-# the developer's build/default is never touched.
+# The package is built from a copy of the committed tree (git archive HEAD),
+# or of the working tree with DEB_TREE=worktree (and where there is no git),
+# so the developer's build/default is never touched and half-done work in
+# the working tree never reaches a package.
+DEB_TREE ?= $(if $(wildcard .git),head,worktree)
+
 deb:
 	@for t in dpkg-buildpackage dh lintian; do command -v $$t >/dev/null || \
 		{ echo "make deb: $$t is missing (apt-get install dpkg-dev debhelper lintian)"; \
 		exit 1; }; done
 	rm -rf $(DEB_SRC) $(DEB_OUT)/*.deb $(DEB_OUT)/*.changes $(DEB_OUT)/*.buildinfo
 	mkdir -p $(DEB_SRC)
-	tar -C . --exclude=./build --exclude=./.git -cf - . | tar -C $(DEB_SRC) -xf -
+	if [ "$(DEB_TREE)" = head ]; then git archive --format=tar HEAD; \
+	else tar -C . --exclude=./build --exclude=./.git -cf - .; fi | tar -C $(DEB_SRC) -xf -
 	cp -r packaging/debian $(DEB_SRC)/debian
 	cd $(DEB_SRC) && DEB_BUILD_OPTIONS="$${DEB_BUILD_OPTIONS:-parallel=$$(nproc)}" \
 		dpkg-buildpackage -us -uc -b
