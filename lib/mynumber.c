@@ -99,8 +99,161 @@ static bool all_ascii16(const unsigned char *s)
 #endif
 }
 
-/* Offset of the first byte of the first invalid sequence in s, or n when s is valid UTF-8. */
-static size_t utf8_first_invalid(const unsigned char *s, size_t n)
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
+
+/*
+ * UTF-8 validity with AVX2, 32 bytes at a time, by classifying each pair of
+ * neighbouring bytes with three 16-entry tables (high nibble of the first
+ * byte, its low nibble, high nibble of the second): each bit below is one
+ * kind of error, and a pair is bad when one bit is set in all three
+ * entries. Each error's condition is a product of nibble sets, so the AND
+ * is exact. Third and fourth bytes of a sequence are checked apart: a byte
+ * two after a lead E0-FF or three after F0-FF must be a continuation, and
+ * only then may a continuation follow a continuation (bit 7).
+ */
+#define E_SHORT 0x01 /* lead C0-FF not followed by a continuation */
+#define E_LONG 0x02  /* continuation after ASCII */
+#define E_OL3 0x04   /* E0 80-9F: overlong */
+#define E_SURR 0x08  /* ED A0-BF: surrogate */
+#define E_OL2 0x10   /* C0, C1 */
+#define E_BIG 0x20   /* F4 90-BF, F5-FF 90-BF: past U+10FFFF */
+#define E_OL4 0x40   /* F0 80-8F: overlong; F5-FF 80-8F: past U+10FFFF */
+#define E_CONT 0x80  /* continuation after continuation (allowed where expected) */
+#define E_LO_ALL (E_SHORT | E_LONG | E_CONT)
+#define E_HI2_CONT (E_LONG | E_CONT | E_OL2)
+
+#define REP16(...) _mm256_setr_epi8(__VA_ARGS__, __VA_ARGS__)
+
+/* True when the 32 bytes in (after the 32 bytes prev) hold an error. */
+__attribute__((target("avx2"), always_inline)) static inline bool block_bad(__m256i prev,
+									   __m256i in)
+{
+	const __m256i t_hi1 = REP16(E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG,
+				    E_CONT, E_CONT, E_CONT, E_CONT, E_SHORT | E_OL2, E_SHORT,
+				    E_SHORT | E_OL3 | E_SURR, E_SHORT | E_BIG | E_OL4);
+	const __m256i t_lo1 = REP16(
+		E_LO_ALL | E_OL2 | E_OL3 | E_OL4, E_LO_ALL | E_OL2, E_LO_ALL, E_LO_ALL,
+		E_LO_ALL | E_BIG, E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4,
+		E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4,
+		E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4,
+		E_LO_ALL | E_BIG | E_OL4 | E_SURR, E_LO_ALL | E_BIG | E_OL4,
+		E_LO_ALL | E_BIG | E_OL4);
+	const __m256i t_hi2 = REP16(
+		E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2,
+		E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_HI2_CONT | E_OL3 | E_OL4,
+		E_HI2_CONT | E_OL3 | E_BIG, E_HI2_CONT | E_SURR | E_BIG,
+		E_HI2_CONT | E_SURR | E_BIG, E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2,
+		E_SHORT | E_OL2);
+	const __m256i nib = _mm256_set1_epi8(0x0f), hibit = _mm256_set1_epi8((char)0x80);
+	const __m256i third = _mm256_set1_epi8((char)(0xe0 - 0x80));
+	const __m256i fourth = _mm256_set1_epi8((char)(0xf0 - 0x80));
+	__m256i p1, p2, p3, sc, must, err, edge;
+
+	if ((_mm256_movemask_epi8(in) | _mm256_movemask_epi8(prev)) == 0)
+		return false; /* all ASCII after all ASCII */
+	edge = _mm256_permute2x128_si256(prev, in, 0x21);
+	p1 = _mm256_alignr_epi8(in, edge, 15);
+	p2 = _mm256_alignr_epi8(in, edge, 14);
+	p3 = _mm256_alignr_epi8(in, edge, 13);
+	sc = _mm256_and_si256(
+		_mm256_and_si256(
+			_mm256_shuffle_epi8(t_hi1, _mm256_and_si256(_mm256_srli_epi16(p1, 4), nib)),
+			_mm256_shuffle_epi8(t_lo1, _mm256_and_si256(p1, nib))),
+		_mm256_shuffle_epi8(t_hi2, _mm256_and_si256(_mm256_srli_epi16(in, 4), nib)));
+	must = _mm256_and_si256(
+		_mm256_or_si256(_mm256_subs_epu8(p2, third), _mm256_subs_epu8(p3, fourth)), hibit);
+	err = _mm256_xor_si256(sc, must);
+	return !_mm256_testz_si256(err, err);
+}
+
+__attribute__((target("avx2"), always_inline)) static inline __m256i load_prev(
+	const unsigned char *s, size_t b)
+{
+	return b ? _mm256_loadu_si256((const __m256i *)(s + b - 32)) : _mm256_setzero_si256();
+}
+
+/*
+ * Validity is checked block by block (32 bytes, aligned to the start of
+ * the input) as the search for digits moves on: checked is the end of the
+ * blocks checked so far, bad the first block that failed when failed is set
+ * (the padding block at n when only the end was cut short).
+ */
+struct check {
+	size_t checked, bad;
+	bool failed;
+};
+
+/* Check the full blocks from c->checked up to to (a multiple of 32). */
+__attribute__((target("avx2"))) static void check_upto_avx2(const unsigned char *s, size_t n,
+							     struct check *c, size_t to)
+{
+	for (; c->checked < to; c->checked += 32)
+		if (!c->failed && block_bad(load_prev(s, c->checked),
+					    _mm256_loadu_si256((const __m256i *)(s + c->checked)))) {
+			c->bad = c->checked;
+			c->failed = true;
+		}
+}
+
+/* Check the rest of s, the last block padded with NULs (a sequence cut short fails on them). */
+__attribute__((target("avx2"))) static void check_end_avx2(const unsigned char *s, size_t n,
+							    struct check *c)
+{
+	unsigned char tail[32] = {0};
+
+	check_upto_avx2(s, n, c, n & ~(size_t)31);
+	if (c->failed)
+		return;
+	/* When n is a multiple of 32 this block is all padding, at offset n. */
+	memcpy(tail, s + c->checked, n - c->checked);
+	if (block_bad(load_prev(s, c->checked), _mm256_loadu_si256((const __m256i *)tail))) {
+		c->bad = c->checked;
+		c->failed = true;
+	}
+}
+
+/*
+ * Next offset >= i whose byte may start a digit (0x30-0x39 or 0xEF), found
+ * in full 32-byte blocks, each checked for UTF-8 on the way; or the first
+ * offset >= i of the last, partial block when there is none.
+ */
+__attribute__((target("avx2"))) static size_t next_candidate_avx2(const unsigned char *s, size_t n,
+								   size_t i, struct check *c)
+{
+	const __m256i bias = _mm256_set1_epi8((char)0x50), lim = _mm256_set1_epi8((char)0x8a),
+		      ef = _mm256_set1_epi8((char)0xef);
+	size_t b = i & ~(size_t)31;
+	__m256i in;
+	uint32_t m;
+
+	check_upto_avx2(s, n, c, b);
+	for (; n - b >= 32; b += 32) {
+		in = _mm256_loadu_si256((const __m256i *)(s + b));
+		if (c->checked == b) {
+			if (!c->failed && block_bad(load_prev(s, b), in)) {
+				c->bad = b;
+				c->failed = true;
+			}
+			c->checked = b + 32;
+		}
+		/* (x + 0x50) as a signed byte is below (int8)0x8a exactly when x is 0x30-0x39. */
+		m = (uint32_t)_mm256_movemask_epi8(
+			_mm256_or_si256(_mm256_cmpgt_epi8(lim, _mm256_add_epi8(in, bias)),
+					_mm256_cmpeq_epi8(in, ef)));
+		if (b < i)
+			m &= ~0u << (i - b);
+		if (m)
+			return b + (size_t)__builtin_ctz(m);
+	}
+	return b > i ? b : i;
+}
+#endif
+
+/* The same, one byte at a time with the automaton (any CPU). */
+static size_t utf8_first_invalid_dfa(const unsigned char *s, size_t n)
 {
 	uint64_t st = ACC;
 	size_t i = 0, good = 0, end;
@@ -307,76 +460,126 @@ static bool keyword_near(const unsigned char *s, size_t n, size_t off, size_t en
 
 /* ---- scanning ---- */
 
+/*
+ * The byte at i may start a digit: read the maximal run starting there,
+ * record it when it is a valid number, and return the offset after it
+ * (after the byte, when it is no digit).
+ */
+static size_t take_run(const unsigned char *s, size_t len, size_t i, struct mng_mn_result *r,
+		       struct mng_mn_match *matches, size_t max_matches)
+{
+	unsigned char d[RUN_MAX];
+	size_t j, w, sw, start, end, count = 0;
+	enum mng_mn_kind kind;
+	bool kw;
+	int v;
+
+	v = digit_at(s, len, i, &w);
+	if (v < 0)
+		return i + 1; /* 0xEF of something other than a digit */
+	/* Digits, each next one adjacent or after one separator. */
+	start = i;
+	for (;;) {
+		if (count < RUN_MAX)
+			d[count++] = (unsigned char)v;
+		end = i + w;
+		v = digit_at(s, len, end, &w);
+		if (v >= 0) {
+			i = end;
+			continue;
+		}
+		sw = sep_at(s, len, end);
+		if (sw && (v = digit_at(s, len, end + sw, &w)) >= 0) {
+			i = end + sw;
+			continue;
+		}
+		break;
+	}
+
+	/* After '+' or U+FF0B, the run is an international phone number. */
+	if ((start >= 1 && s[start - 1] == '+') ||
+	    (start >= 3 && s[start - 3] == 0xef && s[start - 2] == 0xbc && s[start - 1] == 0x8b))
+		return end;
+	kind = MNG_MN_NONE;
+	if (count == 12 && individual_check(d) == d[11])
+		kind = MNG_MN_INDIVIDUAL;
+	else if (count == 13 && corporate_check(d) == d[0])
+		kind = MNG_MN_CORPORATE;
+	if (kind == MNG_MN_NONE)
+		return end;
+
+	j = r->individual + r->corporate;
+	if (kind == MNG_MN_INDIVIDUAL)
+		r->individual++;
+	else
+		r->corporate++;
+	kw = keyword_near(s, len, start, end);
+	if (kw)
+		r->keyword_near++;
+	if (j < max_matches)
+		matches[j] = (struct mng_mn_match){
+			.off = start, .len = end - start, .kind = kind, .keyword = kw};
+	return end;
+}
+
 int mng_mynumber_scan(const char *buf, size_t len, struct mng_mn_result *ret,
 		      struct mng_mn_match *matches, size_t max_matches)
 {
 	const unsigned char *s = (const unsigned char *)buf;
 	struct mng_mn_result r = {0};
-	unsigned char d[RUN_MAX];
-	size_t i = 0, j, w, sw, start, end, count, bad;
-	enum mng_mn_kind kind;
-	int v;
+	size_t i = 0, bad = len;
 
 	if (!ret || (!buf && len) || (!matches && max_matches))
 		return -EINVAL;
 	if (len > MNG_MN_INPUT_MAX)
 		return -E2BIG;
 
-	bad = utf8_first_invalid(s, len);
-	if (bad < len) {
-		r.invalid_utf8 = true;
-		r.first_invalid = bad;
-	}
+#ifdef HAVE_AVX2_PATH
+	if (__builtin_cpu_supports("avx2")) {
+		struct check c = {.checked = 0, .bad = len, .failed = false};
+		size_t p, k;
 
+		/* One pass: each block is checked for UTF-8 as the search reaches it. */
+		for (;;) {
+			i = next_candidate_avx2(s, len, i, &c);
+			if (len - i < 32)
+				i = next_candidate(s, len, i);
+			if (i >= len)
+				break;
+			i = take_run(s, len, i, &r, matches, max_matches);
+		}
+		check_end_avx2(s, len, &c);
+		if (c.failed) {
+			/*
+			 * Every block before c.bad passed, so the text before it
+			 * is valid but for a sequence the block's start may cut:
+			 * look for the first invalid byte the slow way from the
+			 * last byte before c.bad that is not a continuation.
+			 */
+			p = c.bad;
+			for (k = 0; p > 0 && k < 4; k++) {
+				p--;
+				if ((s[p] & 0xc0) != 0x80)
+					break;
+			}
+			bad = first_invalid_slow(s, len, p);
+		}
+		goto out;
+	}
+#endif
+	bad = utf8_first_invalid_dfa(s, len);
 	for (;;) {
 		i = next_candidate(s, len, i);
 		if (i >= len)
 			break;
-		v = digit_at(s, len, i, &w);
-		if (v < 0) {
-			i++; /* 0xEF of something other than a digit */
-			continue;
-		}
-		/* A maximal run: digits, each next one adjacent or after one separator. */
-		start = i;
-		count = 0;
-		for (;;) {
-			if (count < RUN_MAX)
-				d[count++] = (unsigned char)v;
-			end = i + w;
-			v = digit_at(s, len, end, &w);
-			if (v >= 0) {
-				i = end;
-				continue;
-			}
-			sw = sep_at(s, len, end);
-			if (sw && (v = digit_at(s, len, end + sw, &w)) >= 0) {
-				i = end + sw;
-				continue;
-			}
-			break;
-		}
-		i = end;
-
-		kind = MNG_MN_NONE;
-		if (count == 12 && individual_check(d) == d[11])
-			kind = MNG_MN_INDIVIDUAL;
-		else if (count == 13 && corporate_check(d) == d[0])
-			kind = MNG_MN_CORPORATE;
-		if (kind == MNG_MN_NONE)
-			continue;
-
-		j = r.individual + r.corporate;
-		if (kind == MNG_MN_INDIVIDUAL)
-			r.individual++;
-		else
-			r.corporate++;
-		bool kw = keyword_near(s, len, start, end);
-		if (kw)
-			r.keyword_near++;
-		if (j < max_matches)
-			matches[j] = (struct mng_mn_match){
-				.off = start, .len = end - start, .kind = kind, .keyword = kw};
+		i = take_run(s, len, i, &r, matches, max_matches);
+	}
+#ifdef HAVE_AVX2_PATH
+out:
+#endif
+	if (bad < len) {
+		r.invalid_utf8 = true;
+		r.first_invalid = bad;
 	}
 	*ret = r;
 	return 0;

@@ -24,6 +24,8 @@
  *    of any other length never matches, even when a valid number is a part
  *    of it: "1 123456789018" is one run of 13 digits (checked as a corporate
  *    number), and 090-1234-5678 is a run of 11.
+ *  - A run right after '+' or U+FF0B (full-width plus) is an international
+ *    phone number and never matches ("+81 90 1234 5678").
  *  - Letters do not end or start runs: "T7123456789012" (an invoice
  *    registration number) holds the corporate number 7123456789012.
  *  - A keyword (個人番号, マイナンバー or 法人番号) is near a match when any
