@@ -6,6 +6,7 @@
  *   0  success
  *   1  the operation failed (message on stderr)
  *   2  usage error
+ *   3  refused: the request breaks the help desk's limits (exemptions)
  */
 #ifndef MNG_HELPDESK_H
 #define MNG_HELPDESK_H
@@ -13,12 +14,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <fido.h>
 
 #define HD_EXIT_OK 0
 #define HD_EXIT_FAIL 1
 #define HD_EXIT_USAGE 2
+#define HD_EXIT_REFUSED 3
 
 #define HD_PIN_MAX 63	   /* bytes of a CTAP2 PIN */
 #define HD_TRUST_FILES 256 /* certificate files read from a trust directory */
@@ -26,6 +29,62 @@
 
 /* enroll --user U [...] (helpdesk_enroll.c) */
 int hd_enroll(int argc, char **argv);
+
+/* keygen [--dir DIR] (helpdesk_exempt.c) */
+int hd_keygen(int argc, char **argv);
+
+/* issue --terminal ... (helpdesk_exempt.c) */
+int hd_issue(int argc, char **argv);
+
+/* phone respond ... | phone terminal-key ... (helpdesk_phone.c) */
+int hd_phone(int argc, char **argv);
+
+/* ---- helpdesk_exempt.c: shared by issue and phone ---- */
+
+/* The fields of one exemption log line after the time, in this order. */
+#define HD_EXLOG_FIELDS 12 /* id kind terminal user scope object nbf exp uses ticket reason by */
+
+/*
+ * hd_log_exemption - append one CSV line (the time, then fields) to
+ * log_path, or, when NULL, to ~/.local/state/mnguard-helpdesk/exemptions.csv
+ * (directories 0700, file 0600, O_APPEND|O_NOFOLLOW, a header line first).
+ * RFC 4180 quoting; a field starting with = + - @ gets a leading '.
+ * Returns 0 or -errno.
+ */
+int hd_log_exemption(const char *log_path, const char *const fields[HD_EXLOG_FIELDS]);
+
+/* hd_state_path - ~/.config/mnguard-helpdesk[/name] into buf. 0 or -errno. */
+int hd_state_path(const char *name, char *buf, size_t size);
+
+/*
+ * hd_read_secret - read a private file: no symlink, a regular file, no
+ * access for group or others (-EPERM), at most 16 KiB. *ret_buf is the
+ * caller's to wipe and free. *why gets a reason for some errors.
+ */
+int hd_read_secret(const char *path, char **ret_buf, size_t *ret_len, const char **why);
+
+/*
+ * hd_read_master - the phone master secret (64 hex digits and a newline)
+ * from path, or ~/.config/mnguard-helpdesk/phone-master.key when NULL.
+ * 0, or -errno with a reason in why.
+ */
+int hd_read_master(const char *path, uint8_t ret[32], char *why, size_t whylen);
+
+/* hd_format_time - Unix seconds as "2026-11-25T09:30:00Z". */
+void hd_format_time(int64_t t, char *buf, size_t size);
+
+/* hd_parse_duration - "90m", "2h", "1h30m", "1d", "45s" to seconds (at most 366 days). */
+int hd_parse_duration(const char *s, int64_t *ret);
+
+/*
+ * hd_parse_time - "now", "@SECONDS", "+DURATION" (from now),
+ * "YYYY-MM-DDTHH:MM[:SS]" in local time, or with "Z" or "+HH:MM" / "-HH:MM".
+ * 0 or -EINVAL / -ERANGE.
+ */
+int hd_parse_time(const char *s, time_t now, int64_t *ret);
+
+/* hd_operator - given, else the invoking user's login name. */
+const char *hd_operator(const char *given);
 
 /* ---- helpdesk_attest.c ---- */
 

@@ -27,6 +27,21 @@ static const struct subcommand subcommands[] = {
      "         [--log FILE] [--socket PATH]\n"
      "                 make a credential on the plugged-in key, verify its attestation,\n"
      "                 add it to the credential file"},
+    {"keygen", hd_keygen,
+     "keygen [--dir DIR]\n"
+     "                 make the help desk key, the policy key and the phone master secret"},
+    {"issue", hd_issue,
+     "issue --terminal MACHINE-ID|* --user U --scope usb|print|clipboard|login\n"
+     "         [--rule RULE | --printer QUEUE] [--not-before T] [--not-after T | --for DURATION]\n"
+     "         [--uses N] --ticket T --reason TEXT [--operator NAME] [--key FILE]\n"
+     "         [--out FILE] [--log FILE] [--max-lifetime DURATION] [--allow-any-terminal]\n"
+     "                 sign an exemption token"},
+    {"phone", hd_phone,
+     "phone respond REQUEST-CODE --terminal MACHINE-ID --user U --ticket T\n"
+     "         [--reason TEXT] [--operator NAME] [--master FILE] [--log FILE]\n"
+     "         [--max-lifetime DURATION]\n"
+     "       phone terminal-key --terminal MACHINE-ID [--master FILE]\n"
+     "                 answer a phone request code; print a terminal's phone key"},
 };
 
 static void usage(FILE *f)
