@@ -729,6 +729,9 @@ static void test_validate(void **state)
 	WITH(MNG_EXEMPT_SCOPE_USB, strcpy(e.object, "allow\nallow"), "\"obj\"");
 	WITH(MNG_EXEMPT_SCOPE_USB, strcpy(e.object, ""), "\"obj\"");
 	WITH(MNG_EXEMPT_SCOPE_USB, strcpy(e.object, "# just a comment"), "exactly one");
+	WITH(MNG_EXEMPT_SCOPE_USB, strcpy(e.object, "printer allow \"office\""), "allow rule");
+	WITH(MNG_EXEMPT_SCOPE_USB, strcpy(e.object, "allow id 0781:5567 allow id 0781:5567"),
+	     "\"obj\"");
 	/* printer */
 	WITH(MNG_EXEMPT_SCOPE_PRINT, strcpy(e.object, "a/b"), "queue name");
 	WITH(MNG_EXEMPT_SCOPE_PRINT, strcpy(e.object, "a b"), "queue name");
