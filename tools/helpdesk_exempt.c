@@ -370,8 +370,10 @@ static int write_new(const char *path, const void *data, size_t len, mode_t mode
 
 	if (fd < 0)
 		return -errno;
-	if (fchmod(fd, mode) < 0 || write(fd, data, len) != (ssize_t)len)
-		r = errno ? -errno : -EIO;
+	if (fchmod(fd, mode) < 0)
+		r = -errno;
+	else if (write(fd, data, len) != (ssize_t)len)
+		r = -EIO;
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
@@ -402,6 +404,8 @@ static int write_keypair(EVP_PKEY *key, const char *priv, const char *pub)
 		goto out;
 	n = BIO_get_mem_data(pb, &data);
 	r = n > 0 ? write_new(pub, data, (size_t)n, 0644) : -EIO;
+	if (r < 0)
+		(void)unlink(priv); /* made above with O_EXCL: ours */
 out:
 	ERR_clear_error();
 	BIO_free(sb); /* a secure-memory BIO: wiped when freed */
@@ -430,7 +434,7 @@ int hd_keygen(int argc, char **argv)
 	EVP_PKEY *hk = NULL, *pk = NULL;
 	const char *d = NULL;
 	struct stat st;
-	size_t i;
+	size_t i, made;
 	int c, r, status = HD_EXIT_FAIL;
 
 	optind = 1;
@@ -495,12 +499,21 @@ int hd_keygen(int argc, char **argv)
 	}
 	mng_phone_key_format(master, hex);
 	strcat(hex, "\n");
+	/* Each step makes its files with O_EXCL, so on failure the earlier ones are ours to remove.
+	 */
+	made = 0;
 	r = write_keypair(hk, paths[0], paths[1]);
-	if (r == 0)
+	if (r == 0) {
+		made = 2;
 		r = write_keypair(pk, paths[2], paths[3]);
-	if (r == 0)
+	}
+	if (r == 0) {
+		made = 4;
 		r = write_new(paths[4], hex, MNG_PHONE_KEY_HEX_LEN + 1, 0600);
+	}
 	if (r < 0) {
+		for (i = 0; i < made; i++)
+			(void)unlink(paths[i]);
 		msg("keygen", "writing the keys in %s: %s", d, strerror(-r));
 		goto out;
 	}
