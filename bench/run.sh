@@ -170,3 +170,4 @@ MNG_BUILD=$B MNG_BENCH_DIR=$D MNG_BENCH_SIZES=$SIZES sh bench/plug.sh ||
 # One FIDO2 login through PAM: CPU time of pam_mnguard beside pam_u2f with the
 # same software key (bench/pam.sh).
 MNG_BUILD=$B sh bench/pam.sh || fail "the PAM login benchmark failed"
+MNG_BUILD=$B sh bench/mynumber.sh || fail "the individual-number detector benchmark failed"

@@ -65,11 +65,20 @@ enum { ACC = 0, N1 = 6, N2 = 12, N3 = 18, XE0 = 24, XED = 30, XF0 = 36, XF4 = 42
 #define R_BAD ROW(REJ, REJ, REJ, REJ, REJ, REJ, REJ, REJ)
 
 static const uint64_t utf8_rows[256] = {
-	[0x00 ... 0x7f] = R_ASCII, [0x80 ... 0x8f] = R_C80, [0x90 ... 0x9f] = R_C90,
-	[0xa0 ... 0xbf] = R_CA0,   [0xc0 ... 0xc1] = R_BAD, [0xc2 ... 0xdf] = R_L2,
-	[0xe0] = R_E0,		   [0xe1 ... 0xec] = R_L3,  [0xed] = R_ED,
-	[0xee ... 0xef] = R_L3,	   [0xf0] = R_F0,	    [0xf1 ... 0xf3] = R_L4,
-	[0xf4] = R_F4,		   [0xf5 ... 0xff] = R_BAD,
+    [0x00 ... 0x7f] = R_ASCII,
+    [0x80 ... 0x8f] = R_C80,
+    [0x90 ... 0x9f] = R_C90,
+    [0xa0 ... 0xbf] = R_CA0,
+    [0xc0 ... 0xc1] = R_BAD,
+    [0xc2 ... 0xdf] = R_L2,
+    [0xe0] = R_E0,
+    [0xe1 ... 0xec] = R_L3,
+    [0xed] = R_ED,
+    [0xee ... 0xef] = R_L3,
+    [0xf0] = R_F0,
+    [0xf1 ... 0xf3] = R_L4,
+    [0xf4] = R_F4,
+    [0xf5 ... 0xff] = R_BAD,
 };
 
 /* The first invalid byte at or after from (a character boundary), the slow way; n if none. */
@@ -99,8 +108,7 @@ static bool all_ascii16(const unsigned char *s)
 #endif
 }
 
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(MNG_MN_NO_AVX2)
 #include <immintrin.h>
 #define HAVE_AVX2_PATH 1
 
@@ -114,14 +122,14 @@ static bool all_ascii16(const unsigned char *s)
  * two after a lead E0-FF or three after F0-FF must be a continuation, and
  * only then may a continuation follow a continuation (bit 7).
  */
-#define E_SHORT 0x01 /* lead C0-FF not followed by a continuation */
-#define E_LONG 0x02  /* continuation after ASCII */
-#define E_OL3 0x04   /* E0 80-9F: overlong */
-#define E_SURR 0x08  /* ED A0-BF: surrogate */
-#define E_OL2 0x10   /* C0, C1 */
-#define E_BIG 0x20   /* F4 90-BF, F5-FF 90-BF: past U+10FFFF */
-#define E_OL4 0x40   /* F0 80-8F: overlong; F5-FF 80-8F: past U+10FFFF */
-#define E_CONT 0x80  /* continuation after continuation (allowed where expected) */
+#define E_SHORT 0x01   /* lead C0-FF not followed by a continuation */
+#define E_LONG 0x02    /* continuation after ASCII */
+#define E_OL3 0x04     /* E0 80-9F: overlong */
+#define E_SURR 0x08    /* ED A0-BF: surrogate */
+#define E_OL2 0x10     /* C0, C1 */
+#define E_BIG 0x20     /* F4 90-BF, F5-FF 90-BF: past U+10FFFF */
+#define E_OL4 0x40     /* F0 80-8F: overlong; F5-FF 80-8F: past U+10FFFF */
+#define E_CONT (-0x80) /* bit 7: continuation after continuation (allowed where expected) */
 #define E_LO_ALL (E_SHORT | E_LONG | E_CONT)
 #define E_HI2_CONT (E_LONG | E_CONT | E_OL2)
 
@@ -129,24 +137,22 @@ static bool all_ascii16(const unsigned char *s)
 
 /* True when the 32 bytes in (after the 32 bytes prev) hold an error. */
 __attribute__((target("avx2"), always_inline)) static inline bool block_bad(__m256i prev,
-									   __m256i in)
+									    __m256i in)
 {
 	const __m256i t_hi1 = REP16(E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG,
 				    E_CONT, E_CONT, E_CONT, E_CONT, E_SHORT | E_OL2, E_SHORT,
 				    E_SHORT | E_OL3 | E_SURR, E_SHORT | E_BIG | E_OL4);
 	const __m256i t_lo1 = REP16(
-		E_LO_ALL | E_OL2 | E_OL3 | E_OL4, E_LO_ALL | E_OL2, E_LO_ALL, E_LO_ALL,
-		E_LO_ALL | E_BIG, E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4,
-		E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4,
-		E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4,
-		E_LO_ALL | E_BIG | E_OL4 | E_SURR, E_LO_ALL | E_BIG | E_OL4,
-		E_LO_ALL | E_BIG | E_OL4);
+	    E_LO_ALL | E_OL2 | E_OL3 | E_OL4, E_LO_ALL | E_OL2, E_LO_ALL, E_LO_ALL,
+	    E_LO_ALL | E_BIG, E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4,
+	    E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4,
+	    E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4,
+	    E_LO_ALL | E_BIG | E_OL4 | E_SURR, E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4);
 	const __m256i t_hi2 = REP16(
-		E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2,
-		E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_HI2_CONT | E_OL3 | E_OL4,
-		E_HI2_CONT | E_OL3 | E_BIG, E_HI2_CONT | E_SURR | E_BIG,
-		E_HI2_CONT | E_SURR | E_BIG, E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2,
-		E_SHORT | E_OL2);
+	    E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2,
+	    E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_HI2_CONT | E_OL3 | E_OL4,
+	    E_HI2_CONT | E_OL3 | E_BIG, E_HI2_CONT | E_SURR | E_BIG, E_HI2_CONT | E_SURR | E_BIG,
+	    E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2);
 	const __m256i nib = _mm256_set1_epi8(0x0f), hibit = _mm256_set1_epi8((char)0x80);
 	const __m256i third = _mm256_set1_epi8((char)(0xe0 - 0x80));
 	const __m256i fourth = _mm256_set1_epi8((char)(0xf0 - 0x80));
@@ -159,18 +165,18 @@ __attribute__((target("avx2"), always_inline)) static inline bool block_bad(__m2
 	p2 = _mm256_alignr_epi8(in, edge, 14);
 	p3 = _mm256_alignr_epi8(in, edge, 13);
 	sc = _mm256_and_si256(
-		_mm256_and_si256(
-			_mm256_shuffle_epi8(t_hi1, _mm256_and_si256(_mm256_srli_epi16(p1, 4), nib)),
-			_mm256_shuffle_epi8(t_lo1, _mm256_and_si256(p1, nib))),
-		_mm256_shuffle_epi8(t_hi2, _mm256_and_si256(_mm256_srli_epi16(in, 4), nib)));
+	    _mm256_and_si256(
+		_mm256_shuffle_epi8(t_hi1, _mm256_and_si256(_mm256_srli_epi16(p1, 4), nib)),
+		_mm256_shuffle_epi8(t_lo1, _mm256_and_si256(p1, nib))),
+	    _mm256_shuffle_epi8(t_hi2, _mm256_and_si256(_mm256_srli_epi16(in, 4), nib)));
 	must = _mm256_and_si256(
-		_mm256_or_si256(_mm256_subs_epu8(p2, third), _mm256_subs_epu8(p3, fourth)), hibit);
+	    _mm256_or_si256(_mm256_subs_epu8(p2, third), _mm256_subs_epu8(p3, fourth)), hibit);
 	err = _mm256_xor_si256(sc, must);
 	return !_mm256_testz_si256(err, err);
 }
 
-__attribute__((target("avx2"), always_inline)) static inline __m256i load_prev(
-	const unsigned char *s, size_t b)
+__attribute__((target("avx2"), always_inline)) static inline __m256i
+load_prev(const unsigned char *s, size_t b)
 {
 	return b ? _mm256_loadu_si256((const __m256i *)(s + b - 32)) : _mm256_setzero_si256();
 }
@@ -188,11 +194,12 @@ struct check {
 
 /* Check the full blocks from c->checked up to to (a multiple of 32). */
 __attribute__((target("avx2"))) static void check_upto_avx2(const unsigned char *s, size_t n,
-							     struct check *c, size_t to)
+							    struct check *c, size_t to)
 {
 	for (; c->checked < to; c->checked += 32)
-		if (!c->failed && block_bad(load_prev(s, c->checked),
-					    _mm256_loadu_si256((const __m256i *)(s + c->checked)))) {
+		if (!c->failed &&
+		    block_bad(load_prev(s, c->checked),
+			      _mm256_loadu_si256((const __m256i *)(s + c->checked)))) {
 			c->bad = c->checked;
 			c->failed = true;
 		}
@@ -200,7 +207,7 @@ __attribute__((target("avx2"))) static void check_upto_avx2(const unsigned char 
 
 /* Check the rest of s, the last block padded with NULs (a sequence cut short fails on them). */
 __attribute__((target("avx2"))) static void check_end_avx2(const unsigned char *s, size_t n,
-							    struct check *c)
+							   struct check *c)
 {
 	unsigned char tail[32] = {0};
 
@@ -208,7 +215,8 @@ __attribute__((target("avx2"))) static void check_end_avx2(const unsigned char *
 	if (c->failed)
 		return;
 	/* When n is a multiple of 32 this block is all padding, at offset n. */
-	memcpy(tail, s + c->checked, n - c->checked);
+	if (n > c->checked)
+		memcpy(tail, s + c->checked, n - c->checked);
 	if (block_bad(load_prev(s, c->checked), _mm256_loadu_si256((const __m256i *)tail))) {
 		c->bad = c->checked;
 		c->failed = true;
@@ -221,12 +229,13 @@ __attribute__((target("avx2"))) static void check_end_avx2(const unsigned char *
  * offset >= i of the last, partial block when there is none.
  */
 __attribute__((target("avx2"))) static size_t next_candidate_avx2(const unsigned char *s, size_t n,
-								   size_t i, struct check *c)
+								  size_t i, struct check *c)
 {
 	const __m256i bias = _mm256_set1_epi8((char)0x50), lim = _mm256_set1_epi8((char)0x8a),
-		      ef = _mm256_set1_epi8((char)0xef);
+		      ef = _mm256_set1_epi8((char)0xef), bc = _mm256_set1_epi8((char)0xbc),
+		      bias_fw = _mm256_set1_epi8((char)0xf0);
 	size_t b = i & ~(size_t)31;
-	__m256i in;
+	__m256i in, in1, in2, fw;
 	uint32_t m;
 
 	check_upto_avx2(s, n, c, b);
@@ -239,10 +248,22 @@ __attribute__((target("avx2"))) static size_t next_candidate_avx2(const unsigned
 			}
 			c->checked = b + 32;
 		}
-		/* (x + 0x50) as a signed byte is below (int8)0x8a exactly when x is 0x30-0x39. */
+		/*
+		 * (x + 0x50) as a signed byte is below (int8)0x8a exactly when x
+		 * is 0x30-0x39; (x + 0xf0) likewise when x is 0x90-0x99. Where
+		 * the two bytes after the block's last are there too, only real
+		 * full-width digits (EF BC 90-99) are candidates, else every EF.
+		 */
+		fw = _mm256_cmpeq_epi8(in, ef);
+		if (n - b >= 34) {
+			in1 = _mm256_loadu_si256((const __m256i *)(s + b + 1));
+			in2 = _mm256_loadu_si256((const __m256i *)(s + b + 2));
+			fw =
+			    _mm256_and_si256(_mm256_and_si256(fw, _mm256_cmpeq_epi8(in1, bc)),
+					     _mm256_cmpgt_epi8(lim, _mm256_add_epi8(in2, bias_fw)));
+		}
 		m = (uint32_t)_mm256_movemask_epi8(
-			_mm256_or_si256(_mm256_cmpgt_epi8(lim, _mm256_add_epi8(in, bias)),
-					_mm256_cmpeq_epi8(in, ef)));
+		    _mm256_or_si256(_mm256_cmpgt_epi8(lim, _mm256_add_epi8(in, bias)), fw));
 		if (b < i)
 			m &= ~0u << (i - b);
 		if (m)
@@ -320,13 +341,13 @@ static inline size_t sep_at(const unsigned char *s, size_t n, size_t i)
 	if (a == 0xe2)
 		return (b == 0x80 && c >= 0x90 && c <= 0x93) || /* U+2010..2013 */
 			       (b == 0x88 && c == 0x92)		/* U+2212 */
-			       ? 3
-			       : 0;
+			   ? 3
+			   : 0;
 	if (a == 0xe3)
-		return (b == 0x80 && c == 0x80) || /* U+3000 */
+		return (b == 0x80 && c == 0x80) ||	/* U+3000 */
 			       (b == 0x83 && c == 0xbc) /* U+30FC */
-			       ? 3
-			       : 0;
+			   ? 3
+			   : 0;
 	if (a == 0xef)
 		return b == 0xbc && (c == 0x8d || c == 0x8e) ? 3 : 0; /* U+FF0D, U+FF0E */
 	return 0;
@@ -346,7 +367,7 @@ static size_t next_candidate(const unsigned char *s, size_t n, size_t i)
 #define CAND(p)                                                                                    \
 	(v = _mm_loadu_si128((const __m128i *)(p)),                                                \
 	 (uint64_t)(unsigned)_mm_movemask_epi8(                                                    \
-		 _mm_or_si128(_mm_cmplt_epi8(_mm_add_epi8(v, bias), lim), _mm_cmpeq_epi8(v, ef))))
+	     _mm_or_si128(_mm_cmplt_epi8(_mm_add_epi8(v, bias), lim), _mm_cmpeq_epi8(v, ef))))
 	while (n - i >= 64) {
 		m = CAND(s + i);
 		m |= CAND(s + i + 16) << 16;
@@ -382,7 +403,8 @@ static bool all_digits(const char *d, size_t n)
 	return true;
 }
 
-/* Digits as values 0-9. The check digit of an individual number: d[0..10] weighted from the right. */
+/* Digits as values 0-9. The check digit of an individual number: d[0..10] weighted from the right.
+ */
 static int individual_check(const unsigned char *d)
 {
 	unsigned sum = 0, n, q;
@@ -395,7 +417,8 @@ static int individual_check(const unsigned char *d)
 	return sum <= 1 ? 0 : (int)(11 - sum);
 }
 
-/* The check digit of a corporate number: d[1..12], weight 1 for odd n from the right, 2 for even. */
+/* The check digit of a corporate number: d[1..12], weight 1 for odd n from the right, 2 for even.
+ */
 static int corporate_check(const unsigned char *d)
 {
 	unsigned sum = 0, n;
@@ -435,9 +458,10 @@ static const struct {
 	const char *s;
 	size_t len;
 } keywords[] = {
-	{"\xe5\x80\x8b\xe4\xba\xba\xe7\x95\xaa\xe5\x8f\xb7", 12},		  /* 個人番号 */
-	{"\xe3\x83\x9e\xe3\x82\xa4\xe3\x83\x8a\xe3\x83\xb3\xe3\x83\x90\xe3\x83\xbc", 18}, /* マイナンバー */
-	{"\xe6\xb3\x95\xe4\xba\xba\xe7\x95\xaa\xe5\x8f\xb7", 12},		  /* 法人番号 */
+    {"\xe5\x80\x8b\xe4\xba\xba\xe7\x95\xaa\xe5\x8f\xb7", 12}, /* 個人番号 */
+    {"\xe3\x83\x9e\xe3\x82\xa4\xe3\x83\x8a\xe3\x83\xb3\xe3\x83\x90\xe3\x83\xbc",
+     18},						      /* マイナンバー */
+    {"\xe6\xb3\x95\xe4\xba\xba\xe7\x95\xaa\xe5\x8f\xb7", 12}, /* 法人番号 */
 };
 
 /* True when a keyword has a byte in [off - W, end + W). */
@@ -450,8 +474,9 @@ static bool keyword_near(const unsigned char *s, size_t n, size_t off, size_t en
 		/* A keyword starting in [lo, end + W) reaches the window. */
 		lo = off > MNG_MN_KEYWORD_WINDOW + klen - 1 ? off - MNG_MN_KEYWORD_WINDOW - klen + 1
 							    : 0;
-		hi = n - end > MNG_MN_KEYWORD_WINDOW + klen - 1 ? end + MNG_MN_KEYWORD_WINDOW + klen - 1
-							       : n;
+		hi = n - end > MNG_MN_KEYWORD_WINDOW + klen - 1
+			 ? end + MNG_MN_KEYWORD_WINDOW + klen - 1
+			 : n;
 		if (hi - lo >= klen && memmem(s + lo, hi - lo, keywords[k].s, klen))
 			return true;
 	}
@@ -518,7 +543,7 @@ static size_t take_run(const unsigned char *s, size_t len, size_t i, struct mng_
 		r->keyword_near++;
 	if (j < max_matches)
 		matches[j] = (struct mng_mn_match){
-			.off = start, .len = end - start, .kind = kind, .keyword = kw};
+		    .off = start, .len = end - start, .kind = kind, .keyword = kw};
 	return end;
 }
 

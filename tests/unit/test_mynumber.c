@@ -140,16 +140,15 @@ static void test_one_check_digit_each(void **state)
 
 /* ---- realistic text ---- */
 
-static const char juminhyo[] =
-	"住民票の写し\n"
-	"氏名　山田　花子　　生年月日　昭和55年4月1日　性別　女\n"
-	"住所　東京都千代田区霞が関1丁目2番3号　〒100-0013\n"
-	"世帯主　山田　太郎　　続柄　妻\n"
-	"住民となった年月日　平成22年10月1日\n"
-	"個人番号　123456789018\n"
-	"住民票コード　12345678901\n"
-	"上記のとおり住民票に記載されていることを証明する。\n"
-	"令和8年11月26日　千代田区長　印\n";
+static const char juminhyo[] = "住民票の写し\n"
+			       "氏名　山田　花子　　生年月日　昭和55年4月1日　性別　女\n"
+			       "住所　東京都千代田区霞が関1丁目2番3号　〒100-0013\n"
+			       "世帯主　山田　太郎　　続柄　妻\n"
+			       "住民となった年月日　平成22年10月1日\n"
+			       "個人番号　123456789018\n"
+			       "住民票コード　12345678901\n"
+			       "上記のとおり住民票に記載されていることを証明する。\n"
+			       "令和8年11月26日　千代田区長　印\n";
 
 static void test_juminhyo_paragraph(void **state)
 {
@@ -200,47 +199,51 @@ static void test_corporate_and_invoice_numbers(void **state)
 static void test_not_numbers(void **state)
 {
 	static const char *const texts[] = {
-		/* phone numbers */
-		"電話 03-1234-5678",
-		"携帯 090-1234-5678",
-		"+81-90-1234-5678",
-		"+81 3 1234 5678",
-		"+819012345670 / ＋８１ ９０ １２３４ ５６７０",
-		"TEL:0120-123-456 FAX:03-1234-5679",
-		/* dates */
-		"2026-11-26",
-		"令和8年11月26日",
-		"2026.11.26 10:30",
-		"2026年11月26日(木)",
-		/* amounts with commas and postcodes */
-		"1,234,567,890,123円",
-		"123,456,789,018",
-		"〒100-0013 東京都千代田区霞が関1-2-3",
-		"〒１００－０００１",
-		/* a valid number inside a longer run */
-		"1234567890181",
-		"9123456789018",
-		"口座番号 12345678901812345",
-		"1 2 3 4 5 6 7 8 9 0 1 8 7",
-		"1234-5678-9018-0",
-		"71234567890123",
-		"７１２３４５６７８９０１２３",
-		/* two separators in a row, or a separator that is not one */
-		"1234  5678  9018",
-		"1234 - 5678 - 9018",
-		"1234,5678,9018",
-		"1234/5678/9018",
-		"1234:5678:9018",
-		"1234\t5678\t9018",
-		"1234\n5678\n9018",
-		"1234_5678_9018",
-		"1234\xe2\x80\x94" "5678\xe2\x80\x94" "9018", /* U+2014 em dash */
-		"1234\xef\xbc\x8c" "5678\xef\xbc\x8c" "9018", /* U+FF0C full-width comma */
-		/* digits that are not ours */
-		"一二三四五六七八九〇一八",
-		"\xd9\xa1\xd9\xa2\xd9\xa3", /* Arabic-Indic */
-		"",
-		"0",
+	    /* phone numbers */
+	    "電話 03-1234-5678",
+	    "携帯 090-1234-5678",
+	    "+81-90-1234-5678",
+	    "+81 3 1234 5678",
+	    "+819012345670 / ＋８１ ９０ １２３４ ５６７０",
+	    "TEL:0120-123-456 FAX:03-1234-5679",
+	    /* dates */
+	    "2026-11-26",
+	    "令和8年11月26日",
+	    "2026.11.26 10:30",
+	    "2026年11月26日(木)",
+	    /* amounts with commas and postcodes */
+	    "1,234,567,890,123円",
+	    "123,456,789,018",
+	    "〒100-0013 東京都千代田区霞が関1-2-3",
+	    "〒１００－０００１",
+	    /* a valid number inside a longer run */
+	    "1234567890181",
+	    "9123456789018",
+	    "口座番号 12345678901812345",
+	    "1 2 3 4 5 6 7 8 9 0 1 8 7",
+	    "1234-5678-9018-0",
+	    "71234567890123",
+	    "７１２３４５６７８９０１２３",
+	    /* two separators in a row, or a separator that is not one */
+	    "1234  5678  9018",
+	    "1234 - 5678 - 9018",
+	    "1234,5678,9018",
+	    "1234/5678/9018",
+	    "1234:5678:9018",
+	    "1234\t5678\t9018",
+	    "1234\n5678\n9018",
+	    "1234_5678_9018",
+	    "1234\xe2\x80\x94"
+	    "5678\xe2\x80\x94"
+	    "9018", /* U+2014 em dash */
+	    "1234\xef\xbc\x8c"
+	    "5678\xef\xbc\x8c"
+	    "9018", /* U+FF0C full-width comma */
+	    /* digits that are not ours */
+	    "一二三四五六七八九〇一八",
+	    "\xd9\xa1\xd9\xa2\xd9\xa3", /* Arabic-Indic */
+	    "",
+	    "0",
 	};
 	size_t i;
 
@@ -251,8 +254,8 @@ static void test_not_numbers(void **state)
 }
 
 static const char *const seps[] = {
-	" ", "-", ".", "\u00a0", "\u2010", "\u2011", "\u2012", "\u2013",
-	"\u2212", "\u3000", "\u30fc", "\uff0d", "\uff0e",
+    " ",      "-",	".",	  "\u00a0", "\u2010", "\u2011", "\u2012",
+    "\u2013", "\u2212", "\u3000", "\u30fc", "\uff0d", "\uff0e",
 };
 
 static void test_every_separator(void **state)
@@ -292,18 +295,10 @@ static void test_every_separator(void **state)
 static void test_groupings_and_mixed_width(void **state)
 {
 	static const char *const texts[] = {
-		"123456789018",
-		"1234 5678 9018",
-		"123456-789018",
-		"123-456-789-018",
-		"12.34.56.78.90.18",
-		"1 2 3 4 5 6 7 8 9 0 1 8",
-		"1234567 89018",
-		"１２３４５６７８９０１８",
-		"１２３４ー５６７８ー９０１８",
-		"1２3４5６7８9０1８",
-		"１２３４-5678－９０１８",
-		"1234\u00a05678\u30009018",
+	    "123456789018",	  "1234 5678 9018",	      "123456-789018",
+	    "123-456-789-018",	  "12.34.56.78.90.18",	      "1 2 3 4 5 6 7 8 9 0 1 8",
+	    "1234567 89018",	  "１２３４５６７８９０１８", "１２３４ー５６７８ー９０１８",
+	    "1２3４5６7８9０1８", "１２３４-5678－９０１８",  "1234\u00a05678\u30009018",
 	};
 	size_t i;
 
@@ -359,7 +354,8 @@ static void test_keyword_window(void **state)
 	struct scan s;
 	size_t gap;
 
-	/* A keyword that ends exactly W bytes before the number is near; one byte further is not. */
+	/* A keyword that ends exactly W bytes before the number is near; one byte further is not.
+	 */
 	for (gap = MNG_MN_KEYWORD_WINDOW - 2; gap <= MNG_MN_KEYWORD_WINDOW + 2; gap++) {
 		snprintf(t, sizeof(t), "個人番号%*s123456789018", (int)gap, "");
 		/* the keyword's last byte lies gap + 1 bytes before the number */
@@ -386,21 +382,31 @@ static void test_invalid_utf8(void **state)
 		const char *t;
 		size_t len, first_invalid, matches;
 	} cases[] = {
-		{"\xff", 1, 0, 0},
-		{"abc\x80", 4, 3, 0},
-		{"123456789018\xff", 13, 12, 1},
-		{"\xc0\xb1" "23456789018", 13, 0, 0}, /* overlong '1' is no digit */
-		{"1234\xff" "5678" "9018", 13, 4, 0},
-		{"1234\xef\xbc" "5678" "9018", 14, 4, 0},       /* cut full-width character */
-		{"\xe3\x81" "123456789018", 14, 0, 1},     /* cut sequence before */
-		{"123456789018\xe3\x81", 14, 12, 1},       /* cut at the end */
-		{"\xed\xa0\x80 123456789018", 16, 0, 1},   /* surrogate */
-		{"\xf4\x90\x80\x80 123456789018", 17, 0, 1}, /* past U+10FFFF */
-		{"\xe0\x80\xb1", 3, 0, 0},                 /* overlong */
-		{"\x82\x50\x82\x51 123456789018", 17, 0, 1}, /* Shift_JIS "１２" */
-		{"\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94\xef\xbc\x95\xef\xbc\x96"
-		 "\xef\xbc\x97\xef\xbc\x98\xef\xbc\x99\xef\xbc\x90\xef\xbc\x91\xef\xbc\x98\xfe",
-		 37, 36, 1},
+	    {"\xff", 1, 0, 0},
+	    {"abc\x80", 4, 3, 0},
+	    {"123456789018\xff", 13, 12, 1},
+	    {"\xc0\xb1"
+	     "23456789018",
+	     13, 0, 0}, /* overlong '1' is no digit */
+	    {"1234\xff"
+	     "5678"
+	     "9018",
+	     13, 4, 0},
+	    {"1234\xef\xbc"
+	     "5678"
+	     "9018",
+	     14, 4, 0}, /* cut full-width character */
+	    {"\xe3\x81"
+	     "123456789018",
+	     14, 0, 1},					 /* cut sequence before */
+	    {"123456789018\xe3\x81", 14, 12, 1},	 /* cut at the end */
+	    {"\xed\xa0\x80 123456789018", 16, 0, 1},	 /* surrogate */
+	    {"\xf4\x90\x80\x80 123456789018", 17, 0, 1}, /* past U+10FFFF */
+	    {"\xe0\x80\xb1", 3, 0, 0},			 /* overlong */
+	    {"\x82\x50\x82\x51 123456789018", 17, 0, 1}, /* Shift_JIS "１２" */
+	    {"\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94\xef\xbc\x95\xef\xbc\x96"
+	     "\xef\xbc\x97\xef\xbc\x98\xef\xbc\x99\xef\xbc\x90\xef\xbc\x91\xef\xbc\x98\xfe",
+	     37, 36, 1},
 	};
 	struct scan s;
 	size_t i;
@@ -452,15 +458,16 @@ static void test_utf8_matches_reference(void **state)
 					buf[pre + 2] = (unsigned char)c;
 					n = pre + (a >= 0xe0 ? 3 : 2) + (c & 1) * 40;
 					want = ref_first_invalid(buf, n);
-					assert_int_equal(mng_mynumber_scan((const char *)buf, n, &r,
-									   NULL, 0),
-							 0);
+					assert_int_equal(
+					    mng_mynumber_scan((const char *)buf, n, &r, NULL, 0),
+					    0);
 					if (r.invalid_utf8 != (want < n) ||
 					    (want < n && r.first_invalid != want))
-						fail_msg("%02x %02x %02x at %zu (n %zu): %d %zu, want "
-							 "%zu",
-							 a, b, c, pre, n, r.invalid_utf8,
-							 r.first_invalid, want);
+						fail_msg(
+						    "%02x %02x %02x at %zu (n %zu): %d %zu, want "
+						    "%zu",
+						    a, b, c, pre, n, r.invalid_utf8,
+						    r.first_invalid, want);
 				}
 	}
 }
@@ -468,7 +475,7 @@ static void test_utf8_matches_reference(void **state)
 /* Random bytes biased towards UTF-8 leads and continuations, against the reference. */
 static void test_utf8_random(void **state)
 {
-	static const unsigned char pool[] = {'1', ' ', 0x80, 0x8f, 0x90, 0xa0, 0xbf, 0xc2,
+	static const unsigned char pool[] = {'1',  ' ',	 0x80, 0x8f, 0x90, 0xa0, 0xbf, 0xc2,
 					     0xdf, 0xe0, 0xe3, 0xed, 0xef, 0xf0, 0xf4, 0xf5};
 	unsigned char buf[300];
 	struct mng_mn_result r;
@@ -492,7 +499,13 @@ static void test_utf8_random(void **state)
 
 static void test_nul_bytes(void **state)
 {
-	static const char t[] = "\0" "123456789018" "\0" "1234\0" "56789018" "\0\0" "7123456789012";
+	static const char t[] = "\0"
+				"123456789018"
+				"\0"
+				"1234\0"
+				"56789018"
+				"\0\0"
+				"7123456789012";
 	struct scan s;
 
 	scan_n(t, sizeof(t) - 1, &s);
@@ -589,24 +602,24 @@ static void test_16mib(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors),
-		cmocka_unit_test(test_check_digit_functions),
-		cmocka_unit_test(test_one_check_digit_each),
-		cmocka_unit_test(test_juminhyo_paragraph),
-		cmocka_unit_test(test_form_full_width),
-		cmocka_unit_test(test_corporate_and_invoice_numbers),
-		cmocka_unit_test(test_not_numbers),
-		cmocka_unit_test(test_every_separator),
-		cmocka_unit_test(test_groupings_and_mixed_width),
-		cmocka_unit_test(test_several_matches_in_order),
-		cmocka_unit_test(test_max_matches),
-		cmocka_unit_test(test_keyword_window),
-		cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_utf8_matches_reference),
-		cmocka_unit_test(test_utf8_random),
-		cmocka_unit_test(test_nul_bytes),
-		cmocka_unit_test(test_api_errors),
-		cmocka_unit_test(test_16mib),
+	    cmocka_unit_test(test_vectors),
+	    cmocka_unit_test(test_check_digit_functions),
+	    cmocka_unit_test(test_one_check_digit_each),
+	    cmocka_unit_test(test_juminhyo_paragraph),
+	    cmocka_unit_test(test_form_full_width),
+	    cmocka_unit_test(test_corporate_and_invoice_numbers),
+	    cmocka_unit_test(test_not_numbers),
+	    cmocka_unit_test(test_every_separator),
+	    cmocka_unit_test(test_groupings_and_mixed_width),
+	    cmocka_unit_test(test_several_matches_in_order),
+	    cmocka_unit_test(test_max_matches),
+	    cmocka_unit_test(test_keyword_window),
+	    cmocka_unit_test(test_invalid_utf8),
+	    cmocka_unit_test(test_utf8_matches_reference),
+	    cmocka_unit_test(test_utf8_random),
+	    cmocka_unit_test(test_nul_bytes),
+	    cmocka_unit_test(test_api_errors),
+	    cmocka_unit_test(test_16mib),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
