@@ -21,6 +21,7 @@
 
 #include "agent_int.h"
 #include "events.h"
+#include "exempt.h"
 
 static void uid_subject(uid_t uid, char *buf, size_t size)
 {
@@ -96,6 +97,7 @@ void agent_free(struct agent **ap)
 	for (i = 0; i < a->n_devs; i++)
 		free(a->devs[i]);
 	free(a->devs);
+	agent_exempt_free(a);
 	mng_ruleset_free(&a->rules);
 	free(a);
 	*ap = NULL;

@@ -30,6 +30,7 @@
 #define AGENT_REPORTS_PER_MIN 60  /* auth reports from non-root callers, all together */
 #define AGENT_SEAT "seat0"	  /* the seat whose user the decisions see */
 
+struct agent_exempt;
 struct ipc_server;
 struct loop;
 
@@ -54,6 +55,7 @@ struct agent {
 	struct mng_audit *audit;
 	struct ipc_server *ipc; /* NULL until main sets it up */
 	struct loop *loop;
+	struct agent_exempt *ex; /* exemptions (exempt.c), NULL until agent_exempt_start */
 
 	struct mng_ruleset *rules; /* never NULL once agent_new returned */
 	bool fallback;
@@ -139,6 +141,13 @@ void agent_thunderbolt_added(struct agent *a, const char *syspath);
  * otherwise only failures are audited.
  */
 void agent_root_hubs_lock(struct agent *a, bool report);
+
+/*
+ * agent_seat_refresh - read who is at seat0 now (logind's seat file, else
+ * the newest seat0 session reported by pam_mnguard) into a->seat_user and
+ * a->seat_groups ("" when nobody is).
+ */
+void agent_seat_refresh(struct agent *a);
 
 /* agent_status_line - one line for sd_notify STATUS=. */
 void agent_status_line(const struct agent *a, char *buf, size_t size);

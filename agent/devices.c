@@ -27,6 +27,7 @@
 
 #include "agent_int.h"
 #include "events.h"
+#include "exempt.h"
 #include "file.h"
 #include "seat.h"
 #include "sysfs.h"
@@ -111,7 +112,7 @@ static bool same_identity(const struct mng_device *x, const struct mng_device *y
 
 /* ---- who is at the seat ---- */
 
-static void seat_refresh(struct agent *a)
+void agent_seat_refresh(struct agent *a)
 {
 	struct passwd pw, *pwp = NULL;
 	gid_t gids[AGENT_GROUPS_MAX];
@@ -190,6 +191,18 @@ static void judge(struct agent *a, struct dev_entry *e, struct decision *d)
 	ctx.n_groups = a->n_seat_groups;
 	ctx.allowed = allowed;
 	ctx.n_allowed = n;
+	/* an exemption in force for the seat user comes before the policy (exempt.h) */
+	if (agent_exempt_judge_usb(a, &e->pub.dev, e->pub.rule, e->pub.target == MNG_TARGET_ALLOW,
+				   &ctx, v, d->rule, sizeof(d->rule), d->ticket,
+				   sizeof(d->ticket)) == 1) {
+		d->target = MNG_TARGET_ALLOW;
+		d->read_only = v->read_only;
+		for (i = 0; i < e->pub.dev.n_ifaces; i++)
+			d->iface_allowed[i] = v->iface_allowed[i];
+		snprintf(d->detail, sizeof(d->detail), "allowed by exemption, ticket \"%.64s\"",
+			 d->ticket);
+		goto out;
+	}
 	r = mng_ruleset_judge(a->rules, &e->pub.dev, &ctx, v);
 	if (r < 0) {
 		snprintf(d->detail, sizeof(d->detail), "judging failed (%s): blocked",
@@ -565,7 +578,7 @@ static void hub_lock(struct agent *a, const char *path, const char *name, bool r
 
 void agent_device_added(struct agent *a, const char *syspath, bool change)
 {
-	seat_refresh(a);
+	agent_seat_refresh(a);
 	if (!change && is_root_hub(syspath))
 		hub_lock(a, syspath, strrchr(syspath, '/') + 1, true);
 	present(a, syspath, change, false);
@@ -701,7 +714,7 @@ int agent_rescan(struct agent *a, const char *why, bool rejudge_manual)
 	size_t n = 0, i;
 	int r;
 
-	seat_refresh(a);
+	agent_seat_refresh(a);
 	agent_root_hubs_lock(a, false);
 	r = mng_device_enumerate(&paths, &n);
 	if (r < 0) {

@@ -58,6 +58,13 @@ static const struct evdef evdefs[EV_COUNT] = {
     [EV_LOGIN_BAD_SIGNATURE] = {"login.bad-signature", "b88efe420a5046d2ad6237cd815008d4"},
     [EV_KEY_REVOKE] = {"key.revoke", "72503980a10f462b816ca4a0561e3ba2"},
     [EV_KEY_ENROLL] = {"key.enroll", "af0400cf396140ad8805f4e8c8e960a7"},
+    [EV_EXEMPT_REDEEM] = {"exemption.redeem", "3f1c0a9e5b7d4e28a6c2d8f0b1e47a95"},
+    [EV_EXEMPT_USE] = {"exemption.use", "9a4e6b2c1d8f4a7eb3c5e0d2f6a81b47"},
+    [EV_EXEMPT_EXPIRE] = {"exemption.expire", "c7d2e5f8a1b34c69907e2f4a6d8b1c53"},
+    [EV_EXEMPT_REVOKE] = {"exemption.revoke", "5b8f1e3a7c2d4f96a0e4b6c8d1f27e39"},
+    [EV_EXEMPT_REJECT] = {"exemption.reject", "e2a94c7b5d1f4e83b6a0c9d3f5e71b28"},
+    [EV_EXEMPT_REQUEST] = {"exemption.request", "18b6d3f9e4a2471c8d5e0f7a3b9c6d24"},
+    [EV_LOGIN_PASS] = {"login.pass", "6d0f2b8e9c3a4157a4e7d1b5c8f03e96"},
 };
 
 const char *events_name(enum ev_type t)
@@ -209,6 +216,10 @@ static void broadcast(struct agent *a, const struct event *ev, time_t now)
 		(void)add(f, "decision", str(ev->decision));
 	if (ev->detail)
 		(void)add(f, "detail", mng_ipc_json_string(ev->detail, 4096));
+	if (ev->exemption)
+		(void)add(f, "exemption", str(ev->exemption));
+	if (!ev->dev && ev->ticket)
+		(void)add(f, "ticket", str(ev->ticket));
 	if (ev->rules >= 0) {
 		(void)add(f, "rules", json_object_new_int64(ev->rules));
 		(void)add(f, "source", str(a->cfg.rules_dir));
@@ -301,7 +312,8 @@ static void journal(const struct event *ev, const char *object, uint64_t seq)
 	    F("MNGUARD_PRODUCT", pid),
 	    F("MNGUARD_SERIAL", d ? d->dev.serial : ""),
 	    F("MNGUARD_RULE", d ? d->rule : ""),
-	    F("MNGUARD_TICKET", d ? d->ticket : ""),
+	    F("MNGUARD_TICKET", d ? d->ticket : ev->ticket ? ev->ticket : ""),
+	    F("MNGUARD_EXEMPTION", ev->exemption ? ev->exemption : ""),
 	    F("MNGUARD_SUBJECT", ev->subject ? ev->subject : ""),
 	    F("MNGUARD_AUDIT_SEQ", seq_s),
 	};
@@ -330,7 +342,10 @@ void events_report(struct agent *a, const struct event *ev)
 		snprintf(rule, sizeof(rule), "%s", d->rule);
 		rec.rule = rule;
 	}
-	rec.ticket = d && d->ticket[0] ? d->ticket : NULL;
+	rec.ticket = d && d->ticket[0] ? d->ticket : ev->ticket;
+	rec.exemption = ev->exemption;
+	if (!rec.exemption && d && !strncmp(d->rule, "exemption:", 10))
+		rec.exemption = d->rule + 10;
 	rec.detail = ev->detail;
 	if (a->audit)
 		r = mng_audit_append(a->audit, &rec);

@@ -43,6 +43,13 @@ enum ev_type {
 	EV_LOGIN_BAD_SIGNATURE,
 	EV_KEY_REVOKE,
 	EV_KEY_ENROLL,
+	EV_EXEMPT_REDEEM, /* an exemption was accepted and stored */
+	EV_EXEMPT_USE,	  /* one use of it was taken */
+	EV_EXEMPT_EXPIRE, /* its window closed */
+	EV_EXEMPT_REVOKE, /* an administrator revoked it */
+	EV_EXEMPT_REJECT, /* a token, response or store record was refused */
+	EV_EXEMPT_REQUEST, /* a phone request code was shown */
+	EV_LOGIN_PASS,	  /* a key-less login with a temporary access pass */
 	EV_COUNT,
 };
 
@@ -55,6 +62,8 @@ struct event {
 	const char *decision;		/* allow, block, reject, ro, ok, error, ... */
 	const char *detail;		/* free text or NULL */
 	long rules;			/* policy events: rules in force, -1 = none */
+	const char *exemption;		/* exemption id or NULL */
+	const char *ticket;		/* its ticket, when there is no dev, or NULL */
 };
 
 /* events_name - "device.allow", ... */

@@ -33,6 +33,7 @@
 
 #include <json-c/json.h>
 
+#include "exempt.h"
 #include "ipc.h"
 #include "ipc_server.h"
 
@@ -446,6 +447,186 @@ static void do_report(struct client *c, const struct mng_ipc_request *req)
 	agent_session_rejudge(c->s->a);
 }
 
+/* ---- exemptions (exempt.h) ---- */
+
+static struct json_object *exempt_entry(const struct agent_exempt_view *v)
+{
+	const struct mng_exempt *e = v->e;
+	struct json_object *o = json_object_new_object();
+	const char *scope = mng_exempt_scope_name(e->scope);
+
+	if (!o || !add(o, "id", str(e->id)) || !add(o, "kind", str(v->kind)) ||
+	    !add(o, "state", str(v->state)) || !add(o, "scope", str(scope ? scope : "")) ||
+	    !add(o, "object", str(e->object)) || !add(o, "user", str(e->user)) ||
+	    !add(o, "redeemed_by", str(v->redeemed_by)) || !add(o, "ticket", str(e->ticket)) ||
+	    !add(o, "reason", str(e->reason)) || !add(o, "by", str(e->by)) ||
+	    !add(o, "kid", str(e->kid)) || !add(o, "terminal", str(e->terminal)) ||
+	    !add(o, "not_before", time_string((time_t)e->not_before)) ||
+	    !add(o, "not_after", time_string((time_t)e->not_after)) ||
+	    !add(o, "redeemed", time_string((time_t)v->redeemed)) ||
+	    !add(o, "uses", json_object_new_int64(e->uses)) ||
+	    !add(o, "uses_left", json_object_new_int64(v->uses_left))) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* exemption-list: a page of what the caller may see, as reply_page pages. */
+static void exempt_list(struct client *c, const struct mng_ipc_request *req,
+			const struct agent_exempt_caller *by)
+{
+	struct json_object *res = json_object_new_object(), *arr = json_object_new_array(), *e;
+	size_t total = agent_exempt_visible_count(c->s->a, by), used = 0, k = 0, n, end;
+	struct agent_exempt_view v;
+	int i = -1;
+
+	end = mng_ipc_page_end(req->offset, req->limit, total);
+	if (!res || !arr || !add(res, "total", json_object_new_int64((int64_t)total)) ||
+	    !add(res, "offset", json_object_new_int64(req->offset)))
+		goto nomem;
+	while (k < end && (i = agent_exempt_visible(c->s->a, by, (size_t)(i + 1), &v)) >= 0) {
+		if (k++ < req->offset)
+			continue;
+		e = exempt_entry(&v);
+		n = 0;
+		if (!e || !json_object_to_json_string_length(e, TO_STRING_FLAGS, &n)) {
+			json_object_put(e);
+			goto nomem;
+		}
+		if (used + n + 1 > PAGE_BUDGET) {
+			json_object_put(e);
+			break;
+		}
+		if (json_object_array_add(arr, e) < 0) {
+			json_object_put(e);
+			goto nomem;
+		}
+		used += n + 1;
+	}
+	if (!add(res, "exemptions", arr)) {
+		arr = NULL;
+		goto nomem;
+	}
+	reply_result(c, req->id, res);
+	return;
+nomem:
+	reply_error(c, req->id, EIO, "out of memory");
+	json_object_put(arr);
+	json_object_put(res);
+}
+
+/* A result object with the given string pairs (NULL-terminated key, value list). */
+static struct json_object *pairs(const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o && ((k1 && !add(o, k1, str(v1))) || (k2 && !add(o, k2, str(v2))))) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void do_exempt(struct client *c, const struct mng_ipc_request *req)
+{
+	struct agent *a = c->s->a;
+	struct agent_exempt_caller by = {0};
+	struct agent_exempt_ask ask = {0};
+	struct agent_exempt_hit hit;
+	enum mng_exempt_scope scope = MNG_EXEMPT_SCOPE_NONE;
+	char msg[AGENT_EXEMPT_MSG_MAX] = "", id[MNG_EXEMPT_ID_LEN + 1] = "", code[64] = "";
+	char user[64], *object = NULL;
+	struct json_object *res = NULL;
+	gid_t gid;
+	int r = 0;
+
+	memset(&hit, 0, sizeof(hit));
+	if (mng_ipc_peer_cred(c->fd, &by.uid, &gid, &by.pid) < 0) {
+		reply_error(c, req->id, EPERM,
+			    "permission denied: the caller's credentials cannot be read");
+		return;
+	}
+	if (mng_ipc_peer_is_admin(c->fd, NULL, &by.admin, NULL) < 0)
+		by.admin = false;
+	if (req->scope[0] && mng_exempt_scope_parse(req->scope, &scope) < 0) {
+		reply_error(c, req->id, EINVAL, "unknown scope");
+		return;
+	}
+	switch (req->op) {
+	case MNG_IPC_OP_EXEMPTION_REDEEM:
+		r = agent_exempt_redeem(a, req->secret, &by, id, msg);
+		if (r == 0)
+			res = pairs("id", id, NULL, NULL);
+		break;
+	case MNG_IPC_OP_EXEMPTION_REQUEST:
+		object = calloc(1, MNG_EXEMPT_OBJ_MAX + 1);
+		if (!object) {
+			r = -ENOMEM;
+			break;
+		}
+		ask.scope = scope;
+		ask.has_device = req->has_device;
+		ask.device = req->device;
+		ask.printer = req->object;
+		ask.minutes = req->minutes;
+		ask.uses = req->uses;
+		r = agent_exempt_request(a, &ask, &by, code, sizeof(code), object,
+					 MNG_EXEMPT_OBJ_MAX + 1, msg);
+		if (r == 0)
+			res = pairs("code", code, "object", object);
+		free(object);
+		break;
+	case MNG_IPC_OP_EXEMPTION_ENTER:
+		r = agent_exempt_enter(a, req->secret, req->ticket, &by, id, msg);
+		if (r == 0)
+			res = pairs("id", id, NULL, NULL);
+		break;
+	case MNG_IPC_OP_EXEMPTION_REVOKE:
+		r = agent_exempt_revoke(a, req->exemption, &by, msg);
+		if (r == 0)
+			res = pairs("id", req->exemption, NULL, NULL);
+		break;
+	case MNG_IPC_OP_EXEMPTION_CHECK:
+		if (!agent_exempt_user_of(by.uid, user, sizeof(user))) {
+			r = -EPERM;
+			snprintf(msg, sizeof(msg), "your user name cannot be found");
+			break;
+		}
+		r = agent_exempt_find(a, scope, user, req->object, false, &hit);
+		res = json_object_new_object();
+		if (r < 0 || !res || !add(res, "allowed", json_object_new_boolean(r == 1)) ||
+		    (r == 1 && (!add(res, "id", str(hit.id)) || !add(res, "ticket", str(hit.ticket))))) {
+			json_object_put(res);
+			res = NULL;
+		}
+		if (r > 0)
+			r = 0;
+		break;
+	case MNG_IPC_OP_EXEMPTION_LIST:
+		exempt_list(c, req, &by);
+		return;
+	case MNG_IPC_OP_LOGIN_REQUEST:
+		r = agent_exempt_login_request(a, req->user, &by, code, sizeof(code), msg);
+		if (r == 0)
+			res = pairs("code", code, NULL, NULL);
+		break;
+	case MNG_IPC_OP_LOGIN_PASS:
+		r = agent_exempt_login_pass(a, req->user, req->secret, req->ticket, &by, msg);
+		if (r == 0)
+			res = json_object_new_object();
+		break;
+	default:
+		r = -EINVAL;
+		break;
+	}
+	if (r < 0) {
+		reply_error(c, req->id, r == -ENOMEM ? EIO : -r, msg[0] ? msg : strerror(-r));
+		return;
+	}
+	reply_result(c, req->id, res);
+}
+
 static void handle(struct client *c, const char *buf, size_t len)
 {
 	struct ipc_server *s = c->s;
@@ -499,6 +680,16 @@ static void handle(struct client *c, const char *buf, size_t len)
 	case MNG_IPC_OP_SESSION_CLOSE:
 	case MNG_IPC_OP_AUTH_REPORT:
 		do_report(c, &req);
+		break;
+	case MNG_IPC_OP_EXEMPTION_REDEEM:
+	case MNG_IPC_OP_EXEMPTION_REQUEST:
+	case MNG_IPC_OP_EXEMPTION_ENTER:
+	case MNG_IPC_OP_EXEMPTION_LIST:
+	case MNG_IPC_OP_EXEMPTION_REVOKE:
+	case MNG_IPC_OP_EXEMPTION_CHECK:
+	case MNG_IPC_OP_LOGIN_REQUEST:
+	case MNG_IPC_OP_LOGIN_PASS:
+		do_exempt(c, &req);
 		break;
 	default:
 		reply_error(c, req.id, EINVAL, "unknown request");

@@ -30,6 +30,7 @@
 #include "audit.h"
 #include "config.h"
 #include "events.h"
+#include "exempt.h"
 #include "file.h"
 #include "ipc_server.h"
 #include "loop.h"
@@ -313,6 +314,14 @@ int main(int argc, char **argv)
 	}
 	d.a->ipc = ipc;
 
+	/* exemptions before the first decision: a stick allowed by one stays allowed */
+	r = agent_exempt_start(d.a);
+	if (r < 0) {
+		snprintf(detail, sizeof(detail),
+			 "exemption store %s/exemptions unusable (%s): no exemption applies",
+			 cfg.state_dir, strerror(-r));
+		report_simple(d.a, EV_AGENT_ERROR, LOG_CRIT, "error", detail);
+	}
 	agent_root_hubs_lock(d.a, true);
 	agent_thunderbolt_added(d.a, NULL);
 	r = agent_rescan(d.a, "start", false);
@@ -347,6 +356,8 @@ out:
 		(void)close(d.wdfd);
 	if (d.sigfd >= 0)
 		(void)close(d.sigfd);
+	if (d.a)
+		d.a->loop = NULL; /* the exemption timer is closed with the agent, after the loop */
 	loop_free(&d.l);
 	agent_free(&d.a);
 	mng_audit_close(&audit);

@@ -35,6 +35,11 @@ enum key {
 	KEY_AAGUID_ALLOW,
 	KEY_LOGIN_GROUP,
 	KEY_TRUST_DIR,
+	KEY_EXEMPT_TRUST_DIR,
+	KEY_MACHINE_ID,
+	KEY_MAX_LIFETIME,
+	KEY_ANY_TERMINAL,
+	KEY_LOGIN_PASS,
 	KEY_COUNT,
 };
 
@@ -46,6 +51,8 @@ enum kind {
 	KIND_SECONDS,
 	KIND_AAGUIDS,
 	KIND_GROUP,
+	KIND_DURATION, /* seconds, or a number with s, m, h or d */
+	KIND_BOOL,     /* yes/no, true/false, on/off, 1/0 */
 };
 
 struct keydef {
@@ -79,6 +86,15 @@ static const struct keydef keys[KEY_COUNT] = {
 			 MNG_CONFIG_GROUP_MAX, KIND_GROUP},
     [KEY_TRUST_DIR] = {"attestation_trust_dir", offsetof(struct mng_config, attestation_trust_dir),
 		       MNG_CONFIG_VALUE_MAX, KIND_PATH},
+    [KEY_EXEMPT_TRUST_DIR] = {"trust_dir", offsetof(struct mng_config, trust_dir),
+			      MNG_CONFIG_VALUE_MAX, KIND_PATH},
+    [KEY_MACHINE_ID] = {"machine_id_file", offsetof(struct mng_config, machine_id_file),
+			MNG_CONFIG_VALUE_MAX, KIND_PATH},
+    [KEY_MAX_LIFETIME] = {"exemption_max_lifetime",
+			  offsetof(struct mng_config, exemption_max_lifetime), 16, KIND_DURATION},
+    [KEY_ANY_TERMINAL] = {"exemption_any_terminal",
+			  offsetof(struct mng_config, exemption_any_terminal), 8, KIND_BOOL},
+    [KEY_LOGIN_PASS] = {"login_pass", offsetof(struct mng_config, login_pass), 8, KIND_BOOL},
 };
 
 /* State of one parse; lives on the caller's stack. */
@@ -102,6 +118,64 @@ void mng_config_defaults(struct mng_config *ret)
 	snprintf(ret->counters, sizeof(ret->counters), "%s", "/var/lib/mnguard/counters");
 	ret->fido_timeout = 30;
 	snprintf(ret->login_group, sizeof(ret->login_group), "%s", "mnguard-users");
+	snprintf(ret->trust_dir, sizeof(ret->trust_dir), "%s", "/etc/mnguard/trust");
+	snprintf(ret->machine_id_file, sizeof(ret->machine_id_file), "%s", "/etc/machine-id");
+	ret->exemption_max_lifetime = 8 * 3600;
+	ret->exemption_any_terminal = false;
+	ret->login_pass = true;
+}
+
+/* "yes"/"no" and their usual spellings; -1 for anything else. */
+static int parse_bool(const char *s)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false",
+										    "off", "0"};
+	size_t i;
+
+	for (i = 0; i < MNG_ARRAY_SIZE(yes); i++) {
+		if (!strcmp(s, yes[i]))
+			return 1;
+		if (!strcmp(s, no[i]))
+			return 0;
+	}
+	return -1;
+}
+
+/* "90", "90s", "15m", "8h", "2d": seconds in 1..MNG_CONFIG_LIFETIME_MAX, or -1. */
+static long parse_duration(const char *s)
+{
+	unsigned long v = 0, unit = 1;
+	size_t i, n = strlen(s);
+
+	if (n == 0 || s[0] < '1' || s[0] > '9')
+		return -1;
+	for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+		v = v * 10 + (unsigned long)(s[i] - '0');
+		if (v > MNG_CONFIG_LIFETIME_MAX)
+			return -1;
+	}
+	if (i + 1 == n) {
+		switch (s[i]) {
+		case 's':
+			break;
+		case 'm':
+			unit = 60;
+			break;
+		case 'h':
+			unit = 3600;
+			break;
+		case 'd':
+			unit = 86400;
+			break;
+		default:
+			return -1;
+		}
+	} else if (i != n) {
+		return -1;
+	}
+	if (v * unit > MNG_CONFIG_LIFETIME_MAX)
+		return -1;
+	return (long)(v * unit);
 }
 
 static void MNG_PRINTF(2, 3) error(struct parse *p, const char *fmt, ...)
@@ -281,6 +355,27 @@ static void set_value(struct parse *p, enum key k, const char *value)
 			return;
 		}
 		p->cfg.fido_timeout = v;
+		return;
+	}
+	case KIND_DURATION: {
+		long v = parse_duration(value);
+
+		if (v < 0) {
+			error(p, "%s: expected a duration of 1s..%ud (a number with s, m, h or d)",
+			      d->name, MNG_CONFIG_LIFETIME_MAX / 86400);
+			return;
+		}
+		p->cfg.exemption_max_lifetime = v;
+		return;
+	}
+	case KIND_BOOL: {
+		int v = parse_bool(value);
+
+		if (v < 0) {
+			error(p, "%s: expected yes or no", d->name);
+			return;
+		}
+		*(bool *)((char *)&p->cfg + d->offset) = v == 1;
 		return;
 	}
 	default:

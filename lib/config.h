@@ -18,6 +18,7 @@
 #ifndef MNG_CONFIG_H
 #define MNG_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "diag.h"
@@ -31,6 +32,7 @@
 #define MNG_CONFIG_GROUP_MAX 32		 /* bytes of login_group */
 #define MNG_CONFIG_AAGUID_MAX 64	 /* AAGUIDs in aaguid_allow, all lines together */
 #define MNG_CONFIG_TIMEOUT_MAX 600	 /* seconds, fido_timeout */
+#define MNG_CONFIG_LIFETIME_MAX (7 * 24 * 3600) /* seconds, exemption_max_lifetime */
 
 struct mng_config {
 	char rules_dir[MNG_CONFIG_VALUE_MAX + 1];	 /* default /etc/mnguard/rules.d */
@@ -48,6 +50,12 @@ struct mng_config {
 	char login_group[MNG_CONFIG_GROUP_MAX + 1]; /* default mnguard-users */
 	/* mnguard-helpdesk enroll: CA certificates attestations must chain to */
 	char attestation_trust_dir[MNG_CONFIG_VALUE_MAX + 1]; /* "" when unset: none */
+	/* exemptions (mnguardctl(8) EXEMPTIONS, pam_mnguard(8) temporary access pass) */
+	char trust_dir[MNG_CONFIG_VALUE_MAX + 1];	/* default /etc/mnguard/trust */
+	char machine_id_file[MNG_CONFIG_VALUE_MAX + 1]; /* default /etc/machine-id */
+	long exemption_max_lifetime;			/* seconds, default 8 h */
+	bool exemption_any_terminal;			/* terminal "*" accepted, default no */
+	bool login_pass;				/* temporary access pass, default yes */
 };
 
 /* mng_config_defaults - fill *ret with the built-in defaults. */

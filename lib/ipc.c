@@ -38,6 +38,7 @@ bool mng_ipc_op_needs_admin(enum mng_ipc_op op)
 	case MNG_IPC_OP_LIST_DEVICES:
 	case MNG_IPC_OP_LIST_RULES:
 	case MNG_IPC_OP_WATCH:
+	case MNG_IPC_OP_EXEMPTION_LIST: /* the agent shows a non-admin only their own */
 		return false;
 	default:
 		return !mng_ipc_op_self_authorized(op);
@@ -47,7 +48,10 @@ bool mng_ipc_op_needs_admin(enum mng_ipc_op op)
 bool mng_ipc_op_self_authorized(enum mng_ipc_op op)
 {
 	return op == MNG_IPC_OP_SESSION_OPEN || op == MNG_IPC_OP_SESSION_CLOSE ||
-	       op == MNG_IPC_OP_AUTH_REPORT;
+	       op == MNG_IPC_OP_AUTH_REPORT || op == MNG_IPC_OP_EXEMPTION_REDEEM ||
+	       op == MNG_IPC_OP_EXEMPTION_REQUEST || op == MNG_IPC_OP_EXEMPTION_ENTER ||
+	       op == MNG_IPC_OP_EXEMPTION_CHECK || op == MNG_IPC_OP_LOGIN_REQUEST ||
+	       op == MNG_IPC_OP_LOGIN_PASS;
 }
 
 /* ---- UTF-8 ---- */
@@ -394,6 +398,177 @@ static int parse_text_args(struct json_object *args, struct mng_ipc_request *req
 	return 0;
 }
 
+/* ---- the arguments of the exemption and login ops ---- */
+
+enum xarg_kind {
+	XA_SCOPE,  /* usb, print, clipboard, login */
+	XA_SECRET, /* printable ASCII and ASCII whitespace */
+	XA_TICKET, /* printable ASCII */
+	XA_TEXT,   /* MNG_IPC_CS_TEXT */
+	XA_XID,	   /* 32 lowercase hex digits */
+	XA_USER,   /* a POSIX user name */
+};
+
+struct xarg {
+	const char *key;
+	enum xarg_kind kind;
+	bool required;
+	size_t off, size;
+};
+
+#define XA(k, kind, req, f)                                                                        \
+	{                                                                                          \
+		k, kind, req, offsetof(struct mng_ipc_request, f),                                 \
+		    sizeof(((struct mng_ipc_request *)0)->f)                                       \
+	}
+
+static const struct xarg xargs_redeem[] = {XA("token", XA_SECRET, true, secret)};
+static const struct xarg xargs_request[] = {XA("scope", XA_SCOPE, true, scope),
+					    XA("printer", XA_TEXT, false, object)};
+static const struct xarg xargs_enter[] = {XA("response", XA_SECRET, true, secret),
+					  XA("ticket", XA_TICKET, true, ticket)};
+static const struct xarg xargs_revoke[] = {XA("id", XA_XID, true, exemption)};
+static const struct xarg xargs_check[] = {XA("scope", XA_SCOPE, true, scope),
+					  XA("object", XA_TEXT, false, object)};
+static const struct xarg xargs_login_request[] = {XA("user", XA_USER, true, user)};
+static const struct xarg xargs_login_pass[] = {XA("user", XA_USER, true, user),
+					       XA("secret", XA_SECRET, true, secret),
+					       XA("ticket", XA_TICKET, false, ticket)};
+
+static bool xarg_ok(const char *s, enum xarg_kind kind)
+{
+	size_t i;
+
+	switch (kind) {
+	case XA_SCOPE:
+		return !strcmp(s, "usb") || !strcmp(s, "print") || !strcmp(s, "clipboard") ||
+		       !strcmp(s, "login");
+	case XA_SECRET:
+		for (i = 0; s[i]; i++)
+			if (!((s[i] > 0x20 && s[i] < 0x7f) || s[i] == ' ' || s[i] == '\t' ||
+			      s[i] == '\n' || s[i] == '\r'))
+				return false;
+		return i > 0;
+	case XA_TICKET:
+		for (i = 0; s[i]; i++)
+			if (s[i] < 0x20 || s[i] >= 0x7f)
+				return false;
+		return i > 0;
+	case XA_TEXT:
+		return mng_ipc_text_ok(s, MNG_IPC_CS_TEXT);
+	case XA_XID:
+		for (i = 0; s[i]; i++)
+			if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+				return false;
+		return i == MNG_IPC_XID_LEN;
+	case XA_USER:
+		return mng_ipc_user_name_ok(s);
+	}
+	return false;
+}
+
+/* The exemption ops' argument table, or NULL for another op. */
+static const struct xarg *xargs_of(enum mng_ipc_op op, size_t *ret_n)
+{
+#define XT(t)                                                                                      \
+	do {                                                                                       \
+		*ret_n = MNG_ARRAY_SIZE(t);                                                        \
+		return t;                                                                          \
+	} while (0)
+	switch (op) {
+	case MNG_IPC_OP_EXEMPTION_REDEEM:
+		XT(xargs_redeem);
+	case MNG_IPC_OP_EXEMPTION_REQUEST:
+		XT(xargs_request);
+	case MNG_IPC_OP_EXEMPTION_ENTER:
+		XT(xargs_enter);
+	case MNG_IPC_OP_EXEMPTION_REVOKE:
+		XT(xargs_revoke);
+	case MNG_IPC_OP_EXEMPTION_CHECK:
+		XT(xargs_check);
+	case MNG_IPC_OP_LOGIN_REQUEST:
+		XT(xargs_login_request);
+	case MNG_IPC_OP_LOGIN_PASS:
+		XT(xargs_login_pass);
+	default:
+		*ret_n = 0;
+		return NULL;
+	}
+#undef XT
+}
+
+/* The integer arguments of exemption-request. */
+static int parse_request_numbers(struct json_object *args, struct mng_ipc_request *req,
+				 struct mng_ipc_error *err)
+{
+	struct json_object *v;
+	uint64_t n;
+
+	if (json_object_object_get_ex(args, "device", &v)) {
+		if (!get_uint(v, UINT32_MAX, &n))
+			return req_fail(err, EINVAL, "args.device must be an integer 0..4294967295");
+		req->device = (uint32_t)n;
+		req->has_device = true;
+	}
+	if (json_object_object_get_ex(args, "minutes", &v)) {
+		if (!get_uint(v, 24 * 60, &n) || n == 0)
+			return req_fail(err, EINVAL, "args.minutes must be an integer 1..1440");
+		req->minutes = (uint32_t)n;
+	}
+	if (json_object_object_get_ex(args, "uses", &v)) {
+		if (!get_uint(v, 1000, &n) || n == 0)
+			return req_fail(err, EINVAL, "args.uses must be an integer 1..1000");
+		req->uses = (uint32_t)n;
+	}
+	return 0;
+}
+
+static int parse_xargs(struct json_object *args, struct mng_ipc_request *req,
+		       const struct xarg *x, size_t nx, struct mng_ipc_error *err)
+{
+	static const char *const request_keys[] = {"scope",   "device", "printer",
+						   "minutes", "uses",	NULL};
+	const char *op = mng_ipc_op_name(req->op), *s;
+	const char *keys[8];
+	struct json_object *v;
+	size_t i;
+
+	if (args && !json_object_is_type(args, json_type_object))
+		return req_fail(err, EINVAL, "\"args\" must be an object");
+	if (req->op == MNG_IPC_OP_EXEMPTION_REQUEST) {
+		memcpy(keys, request_keys, sizeof(request_keys));
+	} else {
+		for (i = 0; i < nx; i++)
+			keys[i] = x[i].key;
+		keys[nx] = NULL;
+	}
+	if (args && (s = unknown_key(args, keys)))
+		return req_fail(err, EINVAL, "unknown argument \"%.64s\" for %s", s, op);
+	for (i = 0; i < nx; i++) {
+		char *dst = (char *)req + x[i].off;
+
+		if (!args || !json_object_object_get_ex(args, x[i].key, &v)) {
+			if (x[i].required)
+				return req_fail(err, EINVAL, "%s needs args.%s", op, x[i].key);
+			continue;
+		}
+		s = get_str(v);
+		if (!s)
+			return req_fail(err, EINVAL, "args.%s must be a string without NUL",
+					x[i].key);
+		if (strlen(s) >= x[i].size)
+			return req_fail(err, EINVAL, "args.%s is longer than %zu bytes", x[i].key,
+					x[i].size - 1);
+		if (!xarg_ok(s, x[i].kind))
+			return req_fail(err, EINVAL,
+					"args.%s holds a value or character not allowed", x[i].key);
+		memcpy(dst, s, strlen(s) + 1);
+	}
+	if (req->op == MNG_IPC_OP_EXEMPTION_REQUEST && args)
+		return parse_request_numbers(args, req, err);
+	return 0;
+}
+
 static int parse_args(struct json_object *args, struct mng_ipc_request *req,
 		      struct mng_ipc_error *err)
 {
@@ -403,10 +578,16 @@ static int parse_args(struct json_object *args, struct mng_ipc_request *req,
 	static const char *const dev_keys[] = {"id", "permanent", NULL};
 	static const char *const no_keys[] = {NULL};
 	const char *const *keys = no_keys, *bad;
+	const struct xarg *x;
 	struct json_object *v;
 	uint64_t n;
+	size_t nx;
 
-	if (req->op == MNG_IPC_OP_LIST_DEVICES || req->op == MNG_IPC_OP_LIST_RULES) {
+	x = xargs_of(req->op, &nx);
+	if (x)
+		return parse_xargs(args, req, x, nx, err);
+	if (req->op == MNG_IPC_OP_LIST_DEVICES || req->op == MNG_IPC_OP_LIST_RULES ||
+	    req->op == MNG_IPC_OP_EXEMPTION_LIST) {
 		keys = list_keys;
 		req->limit = MNG_IPC_PAGE_DEFAULT;
 	} else if (req->op == MNG_IPC_OP_ALLOW_DEVICE || req->op == MNG_IPC_OP_BLOCK_DEVICE ||
@@ -552,6 +733,45 @@ static int format_text_args(struct json_object *o, const struct mng_ipc_request 
 	return 0;
 }
 
+/* args of an exemption or login op (nothing for other ops), each checked as parse would. */
+static int format_xargs(struct json_object *o, const struct mng_ipc_request *req)
+{
+	struct json_object *args;
+	const struct xarg *x;
+	size_t nx, i;
+
+	x = xargs_of(req->op, &nx);
+	if (!x)
+		return 0;
+	args = json_object_new_object();
+	if (!add(o, "args", args))
+		return -ENOMEM;
+	for (i = 0; i < nx; i++) {
+		const char *s = (const char *)req + x[i].off;
+
+		if (strnlen(s, x[i].size) >= x[i].size)
+			return -EINVAL;
+		if (!*s) {
+			if (x[i].required)
+				return -EINVAL;
+			continue;
+		}
+		if (!xarg_ok(s, x[i].kind))
+			return -EINVAL;
+		if (!add(args, x[i].key, json_object_new_string(s)))
+			return -ENOMEM;
+	}
+	if (req->op != MNG_IPC_OP_EXEMPTION_REQUEST)
+		return 0;
+	if (req->minutes > 24 * 60 || req->uses > 1000)
+		return -EINVAL;
+	if ((req->has_device && !add(args, "device", json_object_new_int64(req->device))) ||
+	    (req->minutes && !add(args, "minutes", json_object_new_int64(req->minutes))) ||
+	    (req->uses && !add(args, "uses", json_object_new_int64(req->uses))))
+		return -ENOMEM;
+	return 0;
+}
+
 int mng_ipc_request_format(const struct mng_ipc_request *req, char **ret_text, size_t *ret_len)
 {
 	struct json_object *o = NULL, *args = NULL;
@@ -565,9 +785,14 @@ int mng_ipc_request_format(const struct mng_ipc_request *req, char **ret_text, s
 	    !add(o, "id", json_object_new_int64(req->id)) ||
 	    !add(o, "op", json_object_new_string(name)))
 		goto out;
+	r = format_xargs(o, req);
+	if (r < 0)
+		goto out;
+	r = -ENOMEM;
 	switch (req->op) {
 	case MNG_IPC_OP_LIST_DEVICES:
 	case MNG_IPC_OP_LIST_RULES:
+	case MNG_IPC_OP_EXEMPTION_LIST:
 		args = json_object_new_object();
 		if (!add(o, "args", args) ||
 		    !add(args, "offset", json_object_new_int64(req->offset)) ||
@@ -993,9 +1218,10 @@ int mng_ipc_call(int fd, const struct mng_ipc_request *req, int timeout_ms,
 int mng_ipc_list(int fd, enum mng_ipc_op op, int timeout_ms, struct json_object **ret_entries,
 		 struct mng_ipc_error *err)
 {
-	const char *key = op == MNG_IPC_OP_LIST_DEVICES ? "devices"
-			  : op == MNG_IPC_OP_LIST_RULES ? "rules"
-							: NULL;
+	const char *key = op == MNG_IPC_OP_LIST_DEVICES	     ? "devices"
+			  : op == MNG_IPC_OP_LIST_RULES	     ? "rules"
+			  : op == MNG_IPC_OP_EXEMPTION_LIST ? "exemptions"
+							     : NULL;
 	const char *keys[] = {"total", "offset", key, NULL};
 	struct mng_ipc_request req = {.op = op, .limit = MNG_IPC_PAGE_MAX};
 	struct json_object *all, *res = NULL, *v, *arr;

@@ -65,12 +65,25 @@ enum mng_ipc_op {
 	MNG_IPC_OP_SESSION_OPEN,  /* a PAM session began: user, seat, tty, service */
 	MNG_IPC_OP_SESSION_CLOSE, /* that session ended */
 	MNG_IPC_OP_AUTH_REPORT,	  /* a login or key event for the audit log */
+	MNG_IPC_OP_EXEMPTION_REDEEM,  /* token: store and apply an exemption for the caller */
+	MNG_IPC_OP_EXEMPTION_REQUEST, /* scope, device/object, minutes, uses -> code */
+	MNG_IPC_OP_EXEMPTION_ENTER,   /* secret (response code), ticket */
+	MNG_IPC_OP_EXEMPTION_LIST,    /* offset, limit: all (admin) or the caller's own */
+	MNG_IPC_OP_EXEMPTION_REVOKE,  /* exemption (id), admin */
+	MNG_IPC_OP_EXEMPTION_CHECK,   /* scope, object -> allowed, id, ticket */
+	MNG_IPC_OP_LOGIN_REQUEST,     /* user -> code (root: pam_mnguard) */
+	MNG_IPC_OP_LOGIN_PASS,	      /* user, secret, ticket (root: pam_mnguard) */
 };
 
 #define MNG_IPC_USER_MAX 32    /* bytes of a user name: [a-z_][a-z0-9_.-]{0,31} */
 #define MNG_IPC_NAME_MAX 64    /* bytes of seat, tty, service, event */
 #define MNG_IPC_LABEL_MAX 64   /* bytes of a credential label */
 #define MNG_IPC_DETAIL_MAX 512 /* bytes of an auth-report detail */
+#define MNG_IPC_SECRET_MAX 4096 /* bytes of a token or response code (MNG_EXEMPT_TEXT_MAX) */
+#define MNG_IPC_TICKET_MAX 64	/* bytes of a ticket (MNG_EXEMPT_TICKET_MAX) */
+#define MNG_IPC_OBJECT_MAX 1024 /* bytes of an exemption object (MNG_EXEMPT_OBJ_MAX) */
+#define MNG_IPC_SCOPE_MAX 15	/* bytes of a scope name */
+#define MNG_IPC_XID_LEN 32	/* hex digits of an exemption id */
 
 struct mng_ipc_request {
 	uint32_t id; /* chosen by the client, echoed in the reply */
@@ -94,6 +107,22 @@ struct mng_ipc_request {
 	char event[MNG_IPC_NAME_MAX + 1];
 	char label[MNG_IPC_LABEL_MAX + 1];
 	char detail[MNG_IPC_DETAIL_MAX + 1];
+	/*
+	 * exemption-* and login-* ops: scope is usb, print, clipboard or
+	 * login; secret a token (ASCII, whitespace allowed) or a response
+	 * code; ticket printable ASCII; object (a printer queue for
+	 * exemption-request, the object asked about for exemption-check)
+	 * valid UTF-8 without control characters; exemption 32 lowercase hex
+	 * digits. has_device tells whether device was given
+	 * (exemption-request); minutes and uses are 0 when not given.
+	 */
+	char scope[MNG_IPC_SCOPE_MAX + 1];
+	char secret[MNG_IPC_SECRET_MAX + 1];
+	char ticket[MNG_IPC_TICKET_MAX + 1];
+	char object[MNG_IPC_OBJECT_MAX + 1];
+	char exemption[MNG_IPC_XID_LEN + 1];
+	bool has_device;
+	uint32_t minutes, uses;
 };
 
 /* A failure, found locally or reported by the agent. */
@@ -263,7 +292,7 @@ int mng_ipc_call(int fd, const struct mng_ipc_request *req, int timeout_ms,
 		 struct json_object **ret_result, struct mng_ipc_error *err);
 
 /*
- * mng_ipc_list - run list-devices or list-rules to the end: ask page after
+ * mng_ipc_list - run list-devices, list-rules or exemption-list to the end: ask page after
  * page (MNG_IPC_PAGE_MAX at a time, offset advanced by what came back)
  * until "total" entries arrived, checking every page (offset echoed, entry
  * array present, no more entries than asked for, progress, total at most

@@ -41,6 +41,14 @@ static const char *const op_names[] = {
     [MNG_IPC_OP_SESSION_OPEN] = "session-open",
     [MNG_IPC_OP_SESSION_CLOSE] = "session-close",
     [MNG_IPC_OP_AUTH_REPORT] = "auth-report",
+    [MNG_IPC_OP_EXEMPTION_REDEEM] = "exemption-redeem",
+    [MNG_IPC_OP_EXEMPTION_REQUEST] = "exemption-request",
+    [MNG_IPC_OP_EXEMPTION_ENTER] = "exemption-enter",
+    [MNG_IPC_OP_EXEMPTION_LIST] = "exemption-list",
+    [MNG_IPC_OP_EXEMPTION_REVOKE] = "exemption-revoke",
+    [MNG_IPC_OP_EXEMPTION_CHECK] = "exemption-check",
+    [MNG_IPC_OP_LOGIN_REQUEST] = "login-request",
+    [MNG_IPC_OP_LOGIN_PASS] = "login-pass",
 };
 
 static const char *const auth_events[] = {
@@ -245,17 +253,27 @@ static void put_json(struct out *o, const char *s)
 	put(o, "\"", 1);
 }
 
+/* Printable ASCII; with blanks_ok also space, tab, CR, LF (a pasted token). */
+static bool ascii_ok(const char *s, bool blanks_ok)
+{
+	for (; *s; s++)
+		if (!((*s > 0x20 && *s < 0x7f) || *s == ' ' ||
+		      (blanks_ok && (*s == '\t' || *s == '\n' || *s == '\r'))))
+			return false;
+	return true;
+}
+
 struct field {
 	const char *key;
 	const char *val;
-	int cs; /* enum mng_ipc_charset; -1 user name, -2 event name */
+	int cs; /* enum mng_ipc_charset; -1 user name, -2 event name, -3 secret, -4 ticket */
 	size_t size;
 	bool required;
 };
 
 int mng_ipc_notify_format(const struct mng_ipc_request *req, char *buf, size_t size)
 {
-	struct field f[4];
+	struct field f[4] = {{0}};
 	struct out o = {.buf = buf, .size = size};
 	char num[16];
 	size_t i, nf = 0;
@@ -281,6 +299,14 @@ int mng_ipc_notify_format(const struct mng_ipc_request *req, char *buf, size_t s
 		f[nf++] = (struct field){"detail", req->detail, MNG_IPC_CS_TEXT,
 					 sizeof(req->detail), false};
 		break;
+	case MNG_IPC_OP_LOGIN_REQUEST:
+		f[nf++] = (struct field){"user", req->user, -1, sizeof(req->user), true};
+		break;
+	case MNG_IPC_OP_LOGIN_PASS:
+		f[nf++] = (struct field){"user", req->user, -1, sizeof(req->user), true};
+		f[nf++] = (struct field){"secret", req->secret, -3, sizeof(req->secret), true};
+		f[nf++] = (struct field){"ticket", req->ticket, -4, sizeof(req->ticket), false};
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -300,6 +326,7 @@ int mng_ipc_notify_format(const struct mng_ipc_request *req, char *buf, size_t s
 		}
 		if (f[i].cs == -1   ? !mng_ipc_user_name_ok(f[i].val)
 		    : f[i].cs == -2 ? !mng_ipc_auth_event_ok(f[i].val)
+		    : f[i].cs <= -3 ? !ascii_ok(f[i].val, f[i].cs == -3)
 				    : !mng_ipc_text_ok(f[i].val, (enum mng_ipc_charset)f[i].cs))
 			return -EINVAL;
 		if (!first)
@@ -322,9 +349,10 @@ struct scan {
 };
 
 struct reply {
-	bool has_v, has_id, has_ok, ok, event, has_code;
+	bool has_v, has_id, has_ok, ok, event, has_code, has_rcode;
 	uint64_t v, id;
 	char code[16];
+	char rcode[64]; /* result.code (login-request), raw */
 };
 
 static void ws(struct scan *s)
@@ -434,6 +462,8 @@ static bool scan_object(struct scan *s, int depth, struct reply *r, const char *
 			k = key;
 		if (k && depth == 1) /* only error.code matters inside */
 			k = !strcmp(key, "code") ? "error.code" : NULL;
+		else if (depth == 1 && parent && !strcmp(parent, "result") && !strcmp(key, "code"))
+			k = "result.code";
 		if (!scan_value(s, depth + 1, r, k))
 			return false;
 		ws(s);
@@ -479,6 +509,10 @@ static bool scan_value(struct scan *s, int depth, struct reply *r, const char *k
 			r->has_code = true;
 			return scan_string(s, r->code, sizeof(r->code));
 		}
+		if (key && !strcmp(key, "result.code")) {
+			r->has_rcode = true;
+			return scan_string(s, r->rcode, sizeof(r->rcode));
+		}
 		return scan_string(s, NULL, 0);
 	case 't':
 	case 'f':
@@ -506,7 +540,7 @@ static bool scan_value(struct scan *s, int depth, struct reply *r, const char *k
  * What one packet says about request id: 1 not for it (an event, another
  * id), 0 accepted, -errno refused, -EPROTO malformed.
  */
-static int judge_reply(const char *buf, size_t len, uint32_t id)
+static int judge_reply(const char *buf, size_t len, uint32_t id, char *code, size_t codesize)
 {
 	struct scan s = {buf, buf + len};
 	struct reply r = {0};
@@ -522,6 +556,11 @@ static int judge_reply(const char *buf, size_t len, uint32_t id)
 		return -EPROTO;
 	if (r.id != id && !(r.id == 0 && !r.ok))
 		return 1;
+	if (r.ok && code) {
+		if (!r.has_rcode || !r.rcode[0] || strlen(r.rcode) >= codesize)
+			return -EPROTO;
+		memcpy(code, r.rcode, strlen(r.rcode) + 1);
+	}
 	if (r.ok)
 		return 0;
 	if (!r.has_code)
@@ -542,33 +581,46 @@ static int64_t now_ms(void)
  * at once with -EAGAIN instead of blocking the login), the whole exchange
  * bounded by MNG_IPC_NOTIFY_TIMEOUT_MS.
  */
-static int notify_call(const char *path, const struct mng_ipc_request *req)
+static int notify_call(const char *path, const struct mng_ipc_request *req, int timeout_ms,
+		       char *code, size_t codesize)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	char text[4096], *reply = NULL;
+	char *text, *reply = NULL;
+	size_t textsize = 2 * MNG_IPC_SECRET_MAX + 4096; /* a secret of 4096 bytes, escaped */
 	struct stat st;
 	int64_t deadline;
 	ssize_t n;
-	int fd, r, len;
+	int fd = -1, r, len;
 
+	text = malloc(textsize);
+	if (!text)
+		return -ENOMEM;
 	/* checked and formatted before anything is connected */
-	len = mng_ipc_notify_format(req, text, sizeof(text));
-	if (len < 0)
-		return len == -ENOBUFS ? -EINVAL : len;
+	len = mng_ipc_notify_format(req, text, textsize);
+	if (len < 0) {
+		r = len == -ENOBUFS ? -EINVAL : len;
+		goto out;
+	}
 	if (!path)
 		path = MNG_IPC_SOCKET_DEFAULT;
+	r = -EINVAL;
 	if (!*path)
-		return -EINVAL;
+		goto out;
+	r = -ENAMETOOLONG;
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
+		goto out;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	/* no agent: say so without making a socket (a login reports every time) */
-	if (stat(path, &st) < 0)
-		return -errno;
+	if (stat(path, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	deadline = now_ms() + MNG_IPC_NOTIFY_TIMEOUT_MS;
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	deadline = now_ms() + timeout_ms;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
 		goto out;
@@ -617,13 +669,16 @@ static int notify_call(const char *path, const struct mng_ipc_request *req)
 			r = -EMSGSIZE;
 			break;
 		}
-		r = judge_reply(reply, (size_t)n, req->id);
+		r = judge_reply(reply, (size_t)n, req->id, code, codesize);
 		if (r <= 0)
 			break;
 	}
 out:
 	free(reply);
-	(void)close(fd);
+	explicit_bzero(text, textsize); /* it may hold a token */
+	free(text);
+	if (fd >= 0)
+		(void)close(fd);
 	return r;
 }
 
@@ -646,7 +701,7 @@ int mng_ipc_session_notify(const char *socket_path, bool open, const char *user,
 		memcpy(dst[i], v[i] ? v[i] : "", n);
 		dst[i][n] = '\0';
 	}
-	return notify_call(socket_path, &req);
+	return notify_call(socket_path, &req, MNG_IPC_NOTIFY_TIMEOUT_MS, NULL, 0);
 }
 
 int mng_ipc_auth_report(const char *socket_path, const char *event, const char *user,
@@ -660,5 +715,54 @@ int mng_ipc_auth_report(const char *socket_path, const char *event, const char *
 	snprintf(req.user, sizeof(req.user), "%s", user);
 	(void)mng_ipc_text_clean(label, req.label, sizeof(req.label) - 1, true);
 	(void)mng_ipc_text_clean(detail, req.detail, sizeof(req.detail) - 1, true);
-	return notify_call(socket_path, &req);
+	return notify_call(socket_path, &req, MNG_IPC_NOTIFY_TIMEOUT_MS, NULL, 0);
+}
+
+int mng_ipc_login_request(const char *socket_path, const char *user, char *code, size_t size)
+{
+	struct mng_ipc_request *req;
+	size_t i;
+	int r;
+
+	if (!mng_ipc_user_name_ok(user) || !code || size == 0)
+		return -EINVAL;
+	req = calloc(1, sizeof(*req));
+	if (!req)
+		return -ENOMEM;
+	req->id = 1;
+	req->op = MNG_IPC_OP_LOGIN_REQUEST;
+	snprintf(req->user, sizeof(req->user), "%s", user);
+	r = notify_call(socket_path, req, MNG_IPC_PASS_TIMEOUT_MS, code, size);
+	free(req);
+	/* the code goes to the user's screen: digits and hyphens only */
+	for (i = 0; r == 0 && code[i]; i++)
+		if (!((code[i] >= '0' && code[i] <= '9') || code[i] == '-' || code[i] == ' '))
+			r = -EPROTO;
+	if (r < 0)
+		code[0] = '\0';
+	return r;
+}
+
+int mng_ipc_login_pass(const char *socket_path, const char *user, const char *secret,
+		       const char *ticket)
+{
+	struct mng_ipc_request *req;
+	int r = -EINVAL;
+
+	if (!mng_ipc_user_name_ok(user) || !secret || !*secret ||
+	    strlen(secret) > MNG_IPC_SECRET_MAX || (ticket && strlen(ticket) > MNG_IPC_TICKET_MAX))
+		return -EINVAL;
+	req = calloc(1, sizeof(*req));
+	if (!req)
+		return -ENOMEM;
+	req->id = 1;
+	req->op = MNG_IPC_OP_LOGIN_PASS;
+	snprintf(req->user, sizeof(req->user), "%s", user);
+	memcpy(req->secret, secret, strlen(secret) + 1);
+	if (ticket)
+		memcpy(req->ticket, ticket, strlen(ticket) + 1);
+	r = notify_call(socket_path, req, MNG_IPC_PASS_TIMEOUT_MS, NULL, 0);
+	explicit_bzero(req, sizeof(*req));
+	free(req);
+	return r;
 }

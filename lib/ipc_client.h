@@ -64,7 +64,7 @@ enum mng_ipc_op mng_ipc_op_from_name(const char *s, size_t len);
 
 /*
  * mng_ipc_notify_format - the packet text of a session-open,
- * session-close or auth-report request, as mng_ipc_request_format gives
+ * session-close, auth-report, login-request or login-pass request, as mng_ipc_request_format gives
  * it, into buf (size bytes); JSON strings escaped. Returns the length
  * (without the NUL), -EINVAL (another op, a field out of its charset or
  * cap, a required field empty), -ENOBUFS (buf too small).
@@ -98,5 +98,30 @@ int mng_ipc_session_notify(const char *socket_path, bool open, const char *user,
  */
 int mng_ipc_auth_report(const char *socket_path, const char *event, const char *user,
 			const char *label, const char *detail);
+
+/*
+ * mng_ipc_login_request - ask the agent (root callers only) for a phone
+ * request code for a temporary access pass of user (pam_mnguard(8)). The
+ * code ("DDDDC-DDDDC-DDDDC-DDDDC": digits, hyphens, spaces only, anything
+ * else is -EPROTO) is copied into code (size bytes). Same transport as
+ * mng_ipc_session_notify, waiting at most MNG_IPC_PASS_TIMEOUT_MS. Returns
+ * 0, -EINVAL, the transport errors, or the -errno the agent answered (code
+ * is then "").
+ */
+#define MNG_IPC_PASS_TIMEOUT_MS 5000
+int mng_ipc_login_request(const char *socket_path, const char *user, char *code, size_t size);
+
+/*
+ * mng_ipc_login_pass - ask the agent (root callers only) whether secret (a
+ * pasted login token, or a response code to the user's last login
+ * request, then with its ticket; ticket may be NULL for a token) lets user
+ * log in without a key now; on success the agent has taken one use and
+ * audited a key-less login. The request, which holds the secret, is wiped.
+ * Returns 0 only when the agent answered ok; -EINVAL (user, secret or
+ * ticket out of their charset or cap: nothing is sent), the transport
+ * errors, or the -errno the agent answered (-EPERM: refused).
+ */
+int mng_ipc_login_pass(const char *socket_path, const char *user, const char *secret,
+		       const char *ticket);
 
 #endif

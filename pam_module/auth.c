@@ -14,6 +14,11 @@
  *       touch-only login.
  * MUST: a counter that does not increase denies and is logged and reported
  *       to the agent as a suspected clone.
+ * MUST: the temporary access pass (login_pass) is the only key-less path:
+ *       it succeeds only when the agent answered ok to login-pass (the agent
+ *       verified the token or phone response, took one use and audited a
+ *       key-less login); an unreachable agent or any other answer denies,
+ *       and the pasted token, response and ticket are wiped.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -198,6 +203,170 @@ static int select_creds(pam_handle_t *pamh, const struct mng_config *cfg,
 	return 0;
 }
 
+/* ---- the temporary access pass ---- */
+
+#define PASS_PARTS_MAX 16 /* prompts for one token pasted in pieces */
+
+static void wipe_free(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+/* s without leading and trailing blanks, in place. */
+static char *trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+/*
+ * Whether text holds a whole token: "mngx1." payload "." and the 86
+ * characters of an Ed25519 signature (whitespace not counted). A token
+ * longer than the conversation takes (512 bytes on a text console) is
+ * pasted in pieces.
+ */
+static bool token_complete(const char *text)
+{
+	const char *dot = strchr(text, '.');
+	size_t sig = 0;
+
+	dot = dot ? strchr(dot + 1, '.') : NULL;
+	if (!dot)
+		return false;
+	for (dot++; *dot; dot++)
+		if (*dot != ' ' && *dot != '\t' && *dot != '\r' && *dot != '\n')
+			sig++;
+	return sig >= 86;
+}
+
+/* Ask for the rest of a token pasted in pieces; returns the whole, or NULL. */
+static char *token_rest(pam_handle_t *pamh, char *first)
+{
+	char *all = first, *more = NULL, *n;
+	int i;
+
+	for (i = 0; i < PASS_PARTS_MAX && !token_complete(all); i++) {
+		if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &more, "%s",
+			       _("Rest of the login token: ")) != PAM_SUCCESS ||
+		    !more || !*trim(more) || strlen(all) + strlen(more) > MNG_IPC_SECRET_MAX) {
+			wipe_free(more);
+			wipe_free(all);
+			return NULL;
+		}
+		n = malloc(strlen(all) + strlen(more) + 1);
+		if (!n) {
+			wipe_free(more);
+			wipe_free(all);
+			return NULL;
+		}
+		strcpy(n, all);
+		strcat(n, trim(more));
+		wipe_free(more);
+		wipe_free(all);
+		more = NULL;
+		all = n;
+	}
+	if (!token_complete(all)) {
+		wipe_free(all);
+		return NULL;
+	}
+	return all;
+}
+
+/*
+ * The phone path: the agent makes a request code, the user reads it to the
+ * help desk and types the response and the ticket. Returns 0 or -EACCES.
+ */
+static int pass_phone(pam_handle_t *pamh, const struct mng_pam_args *args,
+		      const struct mng_config *cfg, const char *user)
+{
+	char code[64] = "", *resp = NULL, *ticket = NULL;
+	int r;
+
+	r = mng_ipc_login_request(cfg->socket, user, code, sizeof(code));
+	if (r < 0) {
+		pam_syslog(pamh, LOG_NOTICE, "no login request code for \"%s\": %s", user,
+			   strerror(-r));
+		say(pamh, args, PAM_ERROR_MSG,
+		    N_("A temporary access pass cannot be requested now."));
+		return -EACCES;
+	}
+	say(pamh, args, PAM_TEXT_INFO, N_("Read this request code to the help desk:"));
+	if (!args->silent)
+		(void)pam_prompt(pamh, PAM_TEXT_INFO, NULL, "%s", code);
+	if (pam_prompt(pamh, PAM_PROMPT_ECHO_ON, &resp, "%s", _("Response code: ")) !=
+		PAM_SUCCESS ||
+	    !resp || pam_prompt(pamh, PAM_PROMPT_ECHO_ON, &ticket, "%s", _("Ticket: ")) !=
+			 PAM_SUCCESS ||
+	    !ticket) {
+		r = -EACCES;
+		goto out;
+	}
+	r = mng_ipc_login_pass(cfg->socket, user, trim(resp), trim(ticket));
+out:
+	wipe_free(resp);
+	wipe_free(ticket);
+	return r < 0 ? -EACCES : 0;
+}
+
+static bool pass_offered(const struct mng_config *cfg)
+{
+	/* the agent answers login-request and login-pass only for root */
+	return cfg->login_pass && geteuid() == 0;
+}
+
+/*
+ * Offer the temporary access pass (the user has no key to use). An answer
+ * that is neither a token nor empty (a PIN typed out of habit) means no
+ * pass: fallback is returned, as it is when the conversation gives nothing.
+ */
+static int pass_login(pam_handle_t *pamh, const struct mng_pam_args *args,
+		      const struct mng_config *cfg, const char *user, int fallback)
+{
+	char *answer = NULL, *text, *token = NULL;
+	int r;
+
+	if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &answer, "%s",
+		       _("Temporary access pass (login token, or Enter for a phone code): ")) !=
+		PAM_SUCCESS ||
+	    !answer) {
+		wipe_free(answer);
+		return fallback;
+	}
+	text = trim(answer);
+	if (!*text) {
+		wipe_free(answer);
+		r = pass_phone(pamh, args, cfg, user);
+	} else if (!strncmp(text, "mngx1", 5)) {
+		token = strdup(text);
+		wipe_free(answer);
+		token = token ? token_rest(pamh, token) : NULL;
+		r = token ? mng_ipc_login_pass(cfg->socket, user, token, NULL) : -EACCES;
+		wipe_free(token);
+	} else {
+		wipe_free(answer);
+		return fallback;
+	}
+	if (r < 0) {
+		pam_syslog(pamh, LOG_NOTICE, "temporary access pass for \"%s\" refused: %s", user,
+			   strerror(-r));
+		say(pamh, args, PAM_ERROR_MSG, N_("The temporary access pass was refused."));
+		return -EACCES;
+	}
+	pam_syslog(pamh, LOG_NOTICE, "user \"%s\" logged in with a temporary access pass", user);
+	say(pamh, args, PAM_TEXT_INFO, N_("Logged in with a temporary access pass."));
+	return 0;
+}
+
 static int fido_to_errno(enum mng_fido_result r)
 {
 	switch (r) {
@@ -277,6 +446,9 @@ int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args)
 	r = select_creds(pamh, &cfg, &set, user, &mine, &n);
 	if (r == -ENOENT) {
 		pam_syslog(pamh, LOG_NOTICE, "user \"%s\" has no security key enrolled", user);
+		/* with nouserok, users without a key are left to the next module */
+		if (!args->nouserok && pass_offered(&cfg))
+			r = pass_login(pamh, args, &cfg, user, -ENOENT);
 		goto out;
 	}
 	if (r < 0) {
@@ -320,6 +492,8 @@ int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args)
 		report(pamh, &cfg, LOG_NOTICE, ev, user, NULL, mng_fido_result_name(out.result));
 		tell_result(pamh, args, out.result);
 		r = fido_to_errno(out.result);
+		if (out.result == MNG_FIDO_NO_DEVICE && pass_offered(&cfg))
+			r = pass_login(pamh, args, &cfg, user, r);
 		goto out;
 	}
 	c = mine[out.cred];

@@ -39,6 +39,11 @@ int ctl_reject_device(int argc, char **argv); /* reject-device ID [--permanent] 
 int ctl_policy(int argc, char **argv);	      /* policy reload */
 int ctl_watch(int argc, char **argv);	      /* watch [--json] */
 
+/* Exemptions (ctl_exempt.c): exemption redeem|request|enter|list|revoke. */
+int ctl_exemption(int argc, char **argv);
+void ctl_exempt_set_socket(const char *path);
+
+
 /*
  * ctl_put_field - print s (a string from a device, a file or the agent)
  * padded or cut to width columns (0: no limit, no padding); control

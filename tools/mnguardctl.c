@@ -38,6 +38,8 @@ static const struct subcommand subcommands[] = {
      "reject-device ID [--permanent] remove a device now (admin)"},
     {"policy", ctl_policy, "policy reload                 load the rules again (admin)"},
     {"watch", ctl_watch, "watch [--json]                print the agent's events as they happen"},
+    {"exemption", ctl_exemption,
+     "exemption redeem|request|enter|list|revoke ...  help desk exemptions (revoke: admin)"},
     {"key", ctl_key,
      "key list|revoke ...           FIDO2 credentials: list, revoke USER [LABEL|--id ID] (root)"},
 };
@@ -62,11 +64,13 @@ int main(int argc, char **argv)
 		if (argv[1][8] == '=' && argv[1][9]) {
 			ctl_set_socket(argv[1] + 9);
 			ctl_key_set_socket(argv[1] + 9);
+			ctl_exempt_set_socket(argv[1] + 9);
 			argv++;
 			argc--;
 		} else if (!argv[1][8] && argc >= 3 && argv[2][0]) {
 			ctl_set_socket(argv[2]);
 			ctl_key_set_socket(argv[2]);
+			ctl_exempt_set_socket(argv[2]);
 			argv += 2;
 			argc -= 2;
 		} else {
