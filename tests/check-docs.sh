@@ -8,7 +8,7 @@ CTL=${MNG_CTL:-build/default/mnguardctl}
 fail() { echo "FAIL: $*"; }
 pass() { echo "PASS: $*"; }
 
-for m in docs/*.[1-8]; do
+for m in docs/*.[1-8] packaging/man/*.[1-8]; do
 	if out=$(mandoc -Tlint -Wwarning "$m" 2>&1) && [ -z "$out" ]; then
 		pass "mandoc lint $m"
 	else
