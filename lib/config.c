@@ -346,10 +346,11 @@ static void set_value(struct parse *p, enum key k, const char *value)
 		unsigned v = 0;
 		size_t i;
 
-		for (i = 0; i < len; i++)
+		/* stop as soon as it is out of range: a long digit run must not wrap into it */
+		for (i = 0; i < len && v <= MNG_CONFIG_TIMEOUT_MAX; i++)
 			v = (value[i] >= '0' && value[i] <= '9')
 				? v * 10 + (unsigned)(value[i] - '0')
-				: ~0u / 2;
+				: MNG_CONFIG_TIMEOUT_MAX + 1;
 		if (len == 0 || value[0] == '0' || v < 1 || v > MNG_CONFIG_TIMEOUT_MAX) {
 			error(p, "%s: expected seconds, 1..%u", d->name, MNG_CONFIG_TIMEOUT_MAX);
 			return;

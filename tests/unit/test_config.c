@@ -368,6 +368,121 @@ static void test_trust_dir(void **state)
 	assert_int_equal(strlen(c.attestation_trust_dir), 172);
 }
 
+/* The exemption keys: defaults, every accepted spelling, every refusal. */
+static void test_exemption_keys(void **state)
+{
+	struct mng_config c;
+	struct mng_diags d = {0};
+	char *out;
+
+	(void)state;
+	assert_int_equal(mng_config_parse("", 0, "t.conf", &c, &d), 0);
+	assert_string_equal(c.trust_dir, "/etc/mnguard/trust");
+	assert_string_equal(c.machine_id_file, "/etc/machine-id");
+	assert_int_equal(c.exemption_max_lifetime, 8 * 3600);
+	assert_false(c.exemption_any_terminal);
+	assert_true(c.login_pass);
+
+	assert_int_equal(parse("trust_dir = /srv/trust\n"
+			       "machine_id_file = /srv/machine-id\n"
+			       "exemption_max_lifetime = 90m\n"
+			       "exemption_any_terminal = yes\n"
+			       "login_pass = off\n",
+			       &c, &d),
+			 0);
+	assert_string_equal(c.trust_dir, "/srv/trust");
+	assert_string_equal(c.machine_id_file, "/srv/machine-id");
+	assert_int_equal(c.exemption_max_lifetime, 90 * 60);
+	assert_true(c.exemption_any_terminal);
+	assert_false(c.login_pass);
+
+	/* every unit, and the 7-day cap exactly */
+	assert_int_equal(parse("exemption_max_lifetime = 45\n", &c, &d), 0);
+	assert_int_equal(c.exemption_max_lifetime, 45);
+	assert_int_equal(parse("exemption_max_lifetime = 45s\n", &c, &d), 0);
+	assert_int_equal(c.exemption_max_lifetime, 45);
+	assert_int_equal(parse("exemption_max_lifetime = 2d\n", &c, &d), 0);
+	assert_int_equal(c.exemption_max_lifetime, 2 * 86400);
+	assert_int_equal(parse("exemption_max_lifetime = 7d\n", &c, &d), 0);
+	assert_int_equal(c.exemption_max_lifetime, 7 * 86400);
+	assert_int_equal(parse("exemption_max_lifetime = 604800\n", &c, &d), 0);
+
+	assert_int_equal(parse("exemption_max_lifetime = 8d\n"
+			       "trust_dir = trust\n"
+			       "exemption_any_terminal = maybe\n"
+			       "login_pass =\n"
+			       "machine_id_file = /a\n"
+			       "machine_id_file = /b\n",
+			       &c, &d),
+			 -EINVAL);
+	out = printed(&d);
+	assert_string_equal(
+	    out,
+	    "t.conf:1: exemption_max_lifetime: expected a duration of 1s..7d (a number with s, "
+	    "m, h or d)\n"
+	    "t.conf:2: trust_dir: not an absolute path\n"
+	    "t.conf:3: exemption_any_terminal: expected yes or no\n"
+	    "t.conf:4: login_pass: expected yes or no\n"
+	    "t.conf:6: duplicate key 'machine_id_file' (first set on line 5)\n");
+	free(out);
+	mng_diags_clear(&d);
+
+	/* zero, a leading zero, a sign, two units, a unit alone, a huge number: all refused */
+	{
+		static const char *const bad[] = {"0",
+						  "0h",
+						  "08h",
+						  "-1h",
+						  "+1h",
+						  "1hh",
+						  "h",
+						  "1 h",
+						  "1H",
+						  "1.5h",
+						  "1w",
+						  "604801",
+						  "99999999999999999999999h"};
+		char line[128];
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(line, sizeof(line), "exemption_max_lifetime = %s\n", bad[i]);
+			assert_int_equal(parse(line, &c, &d), -EINVAL);
+			assert_int_equal(mng_diags_count(&d), 1);
+			mng_diags_clear(&d);
+		}
+	}
+}
+
+/*
+ * A long digit run must not wrap around into the accepted range
+ * (4294967297 = 2^32 + 1): the value cap refuses it before any arithmetic.
+ */
+static void test_timeout_no_wrap(void **state)
+{
+	struct mng_config c;
+	struct mng_diags d = {0};
+	char *out;
+
+	(void)state;
+	assert_int_equal(parse("fido_timeout = 4294967297\n", &c, &d), -EINVAL);
+	out = printed(&d);
+	assert_string_equal(out, "t.conf:1: fido_timeout: value longer than 3 bytes\n");
+	free(out);
+	mng_diags_clear(&d);
+	assert_int_equal(parse("fido_timeout = 18446744073709551617\n", &c, &d), -EINVAL);
+	mng_diags_clear(&d);
+	assert_int_equal(parse("fido_timeout = x4294967297\n", &c, &d), -EINVAL);
+	mng_diags_clear(&d);
+	assert_int_equal(parse("fido_timeout = 601\n", &c, &d), -EINVAL);
+	out = printed(&d);
+	assert_string_equal(out, "t.conf:1: fido_timeout: expected seconds, 1..600\n");
+	free(out);
+	mng_diags_clear(&d);
+	assert_int_equal(parse("fido_timeout = 600\n", &c, &d), 0);
+	assert_int_equal(c.fido_timeout, 600);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +496,8 @@ int main(void)
 	    cmocka_unit_test(test_load_trusted),
 	    cmocka_unit_test(test_fido_keys),
 	    cmocka_unit_test(test_trust_dir),
+	    cmocka_unit_test(test_exemption_keys),
+	    cmocka_unit_test(test_timeout_no_wrap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
