@@ -128,6 +128,18 @@ int hd_lock(const char *path);
 int hd_log_action(const char *log_path, const char *operator_, const char *action, const char *user,
 		  const char *label, const char *aaguid_hex, const char *id_hash_hex);
 
+/*
+ * hd_csv_append - append one CSV line (the current UTC time, then the n
+ * fields) to log_path, or, when it is NULL, to
+ * $HOME/.local/state/mnguard-helpdesk/<name> (directories made 0700, file
+ * 0600, opened O_APPEND|O_NOFOLLOW, fsync'd), writing head first into an
+ * empty file. Fields are quoted as RFC 4180 does, control characters become
+ * spaces, and a field starting with = + - @ gets a leading ' so that a
+ * spreadsheet never runs it. No field is cut short. Returns 0 or -errno.
+ */
+int hd_csv_append(const char *log_path, const char *name, const char *head,
+		  const char *const *fields, size_t n);
+
 /* hd_now_rfc3339 - the current UTC time as "2026-11-25T09:30:00Z" (size >= 21). */
 void hd_now_rfc3339(char *buf, size_t size);
 

@@ -254,101 +254,13 @@ int hd_parse_time(const char *s, time_t now, int64_t *ret)
 	return 0;
 }
 
-/* ~/.local/state/mnguard-helpdesk/exemptions.csv, its directories made 0700. */
-static int default_log_path(char *path, size_t size)
-{
-	static const char *const parts[] = {"/.local", "/.local/state",
-					    "/.local/state/mnguard-helpdesk"};
-	const char *home = getenv("HOME");
-	size_t i;
-
-	if (!home || home[0] != '/') {
-		struct passwd *pw = getpwuid(getuid());
-
-		home = pw ? pw->pw_dir : NULL;
-	}
-	if (!home)
-		return -ENOENT;
-	for (i = 0; i < MNG_ARRAY_SIZE(parts); i++) {
-		if (snprintf(path, size, "%s%s", home, parts[i]) >= (int)size)
-			return -ENAMETOOLONG;
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			return -errno;
-	}
-	if (snprintf(path, size, "%s/.local/state/mnguard-helpdesk/exemptions.csv", home) >=
-	    (int)size)
-		return -ENAMETOOLONG;
-	return 0;
-}
-
-/* One CSV field: RFC 4180 quoting, a ' before = + - @, control characters as spaces. */
-static void csv_field(FILE *f, const char *s, bool last)
-{
-	fputc('"', f);
-	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@'))
-		fputc('\'', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"')
-			fputc('"', f);
-		fputc(c < 0x20 || c == 0x7f ? ' ' : (int)c, f);
-	}
-	fputc('"', f);
-	fputc(last ? '\n' : ',', f);
-}
-
 int hd_log_exemption(const char *log_path, const char *const fields[HD_EXLOG_FIELDS])
 {
-	static const char head[] = "time,id,kind,terminal,user,scope,object,not_before,not_after,"
-				   "uses,ticket,reason,operator\n";
-	char path[4096], now[32], *line = NULL;
-	size_t len = 0, i;
-	struct stat st;
-	FILE *mem;
-	int fd, r = 0;
-
-	if (!log_path) {
-		r = default_log_path(path, sizeof(path));
-		if (r < 0)
-			return r;
-		log_path = path;
-	}
-	mem = open_memstream(&line, &len);
-	if (!mem)
-		return -ENOMEM;
-	hd_now_rfc3339(now, sizeof(now));
-	csv_field(mem, now, false);
-	for (i = 0; i < HD_EXLOG_FIELDS; i++)
-		csv_field(mem, fields[i], i + 1 == HD_EXLOG_FIELDS);
-	if (fclose(mem) != 0) {
-		free(line);
-		return -ENOMEM;
-	}
-	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		r = -errno;
-		free(line);
-		return r;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = -EINVAL;
-		goto out;
-	}
-	if (st.st_size == 0 && write(fd, head, sizeof(head) - 1) != (ssize_t)sizeof(head) - 1) {
-		r = -EIO;
-		goto out;
-	}
-	if (write(fd, line, len) != (ssize_t)len) {
-		r = -EIO;
-		goto out;
-	}
-	if (fsync(fd) < 0)
-		r = -errno;
-out:
-	(void)close(fd);
-	free(line);
-	return r;
+	return hd_csv_append(
+	    log_path, "exemptions.csv",
+	    "time,id,kind,terminal,user,scope,object,not_before,not_after,uses,ticket,"
+	    "reason,operator\n",
+	    fields, HD_EXLOG_FIELDS);
 }
 
 const char *hd_operator(const char *given)

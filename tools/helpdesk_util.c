@@ -26,8 +26,6 @@
 #include "helpdesk.h"
 #include "mng.h"
 
-#define LOG_LINE_MAX 2048
-
 int hd_read_pin(const char *prompt, char *buf, size_t size)
 {
 	struct termios old, quiet;
@@ -111,100 +109,107 @@ void hd_now_rfc3339(char *buf, size_t size)
 		snprintf(buf, size, "1970-01-01T00:00:00Z");
 }
 
-/* Append s as one CSV field (quoted, "" for ", a ' before a formula start). */
-static size_t put_field(char *line, size_t o, const char *s, bool last)
+/* One CSV field: RFC 4180 quoting, a ' before = + - @, control characters as spaces. */
+static void csv_field(FILE *f, const char *s, bool last)
 {
-	if (o + 4 >= LOG_LINE_MAX)
-		return o;
-	line[o++] = '"';
+	fputc('"', f);
 	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@'))
-		line[o++] = '\'';
-	for (; s && *s && o + 4 < LOG_LINE_MAX; s++) {
+		fputc('\'', f);
+	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"')
-			line[o++] = '"';
-		line[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+			fputc('"', f);
+		fputc(c < 0x20 || c == 0x7f ? ' ' : (int)c, f);
 	}
-	line[o++] = '"';
-	line[o++] = last ? '\n' : ',';
-	return o;
+	fputc('"', f);
+	fputc(last ? '\n' : ',', f);
 }
 
-/* mkdir -p for the default log's directories under home, each 0700. */
-static int make_dirs(const char *home, char *path, size_t size)
+/* ~/.local/state/mnguard-helpdesk/<name>, its directories made 0700. */
+static int default_log_path(const char *name, char *path, size_t size)
 {
-	static const char *const parts[] = {".local", "state", "mnguard-helpdesk"};
-	size_t i, o;
+	static const char *const parts[] = {"/.local", "/.local/state",
+					    "/.local/state/mnguard-helpdesk"};
+	const char *home = getenv("HOME");
+	size_t i;
 
-	o = (size_t)snprintf(path, size, "%s", home);
+	if (!home || home[0] != '/') {
+		struct passwd *pw = getpwuid(getuid());
+
+		home = pw ? pw->pw_dir : NULL;
+	}
+	if (!home)
+		return -ENOENT;
 	for (i = 0; i < MNG_ARRAY_SIZE(parts); i++) {
-		if (o >= size)
-			return -ENAMETOOLONG;
-		o += (size_t)snprintf(path + o, size - o, "/%s", parts[i]);
-		if (o >= size)
+		if (snprintf(path, size, "%s%s", home, parts[i]) >= (int)size)
 			return -ENAMETOOLONG;
 		if (mkdir(path, 0700) < 0 && errno != EEXIST)
 			return -errno;
 	}
-	if (o + sizeof("/issued.csv") > size)
+	if (snprintf(path, size, "%s/.local/state/mnguard-helpdesk/%s", home, name) >= (int)size)
 		return -ENAMETOOLONG;
-	strcpy(path + o, "/issued.csv");
 	return 0;
+}
+
+int hd_csv_append(const char *log_path, const char *name, const char *head,
+		  const char *const *fields, size_t n)
+{
+	char path[4096], now[32], *line = NULL;
+	size_t len = 0, i;
+	struct stat st;
+	FILE *mem;
+	int fd, r = 0;
+
+	if (!log_path) {
+		r = default_log_path(name, path, sizeof(path));
+		if (r < 0)
+			return r;
+		log_path = path;
+	}
+	mem = open_memstream(&line, &len);
+	if (!mem)
+		return -ENOMEM;
+	hd_now_rfc3339(now, sizeof(now));
+	csv_field(mem, now, n == 0);
+	for (i = 0; i < n; i++)
+		csv_field(mem, fields[i], i + 1 == n);
+	if (fclose(mem) != 0) {
+		free(line);
+		return -ENOMEM;
+	}
+	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		r = -errno;
+		free(line);
+		return r;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (st.st_size == 0 && write(fd, head, strlen(head)) != (ssize_t)strlen(head)) {
+		r = -EIO;
+		goto out;
+	}
+	if (write(fd, line, len) != (ssize_t)len) {
+		r = -EIO;
+		goto out;
+	}
+	if (fsync(fd) < 0)
+		r = -errno;
+out:
+	(void)close(fd);
+	free(line);
+	return r;
 }
 
 int hd_log_action(const char *log_path, const char *operator_, const char *action, const char *user,
 		  const char *label, const char *aaguid_hex, const char *id_hash_hex)
 {
-	char path[4096], line[LOG_LINE_MAX], now[32];
-	const char *home = getenv("HOME");
-	struct stat st;
-	size_t o = 0;
-	ssize_t w;
-	int fd, r;
+	const char *const fields[] = {operator_, action, user, label, aaguid_hex, id_hash_hex};
 
-	if (!log_path) {
-		struct passwd *pw;
-
-		if (!home || home[0] != '/') {
-			pw = getpwuid(getuid());
-			home = pw ? pw->pw_dir : NULL;
-		}
-		if (!home)
-			return -ENOENT;
-		r = make_dirs(home, path, sizeof(path));
-		if (r < 0)
-			return r;
-		log_path = path;
-	}
-	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		(void)close(fd);
-		return -EINVAL;
-	}
-	if (st.st_size == 0) {
-		static const char head[] =
-		    "time,operator,action,user,label,aaguid,credential_id_sha256\n";
-
-		if (write(fd, head, sizeof(head) - 1) != (ssize_t)sizeof(head) - 1) {
-			(void)close(fd);
-			return -EIO;
-		}
-	}
-	hd_now_rfc3339(now, sizeof(now));
-	o = put_field(line, o, now, false);
-	o = put_field(line, o, operator_, false);
-	o = put_field(line, o, action, false);
-	o = put_field(line, o, user, false);
-	o = put_field(line, o, label, false);
-	o = put_field(line, o, aaguid_hex, false);
-	o = put_field(line, o, id_hash_hex, true);
-	w = write(fd, line, o);
-	r = w == (ssize_t)o ? 0 : -EIO;
-	if (fsync(fd) < 0 && r == 0)
-		r = -errno;
-	(void)close(fd);
-	return r;
+	return hd_csv_append(log_path, "issued.csv",
+			     "time,operator,action,user,label,aaguid,credential_id_sha256\n",
+			     fields, MNG_ARRAY_SIZE(fields));
 }
