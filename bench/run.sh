@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # make bench: mnguard's rule parsing and judging against USBGuard's on the
 # same generated rule files, as ratios; then bench/plug.sh, plug-to-decision
-# latency and idle memory of mnguardd beside usbguard-daemon. See
-# bench/README.md.
+# latency and idle memory of mnguardd beside usbguard-daemon; bench/pam.sh,
+# one FIDO2 login through PAM beside pam_u2f; bench/mynumber.sh, the
+# individual-number detector beside grep -P. See bench/README.md.
 #
 # Environment: MNG_BUILD (build tree with bench/ and mnguardctl, default
 # build/default), MNG_BENCH_DIR (where the rule files go, default build/bench),
@@ -170,4 +171,7 @@ MNG_BUILD=$B MNG_BENCH_DIR=$D MNG_BENCH_SIZES=$SIZES sh bench/plug.sh ||
 # One FIDO2 login through PAM: CPU time of pam_mnguard beside pam_u2f with the
 # same software key (bench/pam.sh).
 MNG_BUILD=$B sh bench/pam.sh || fail "the PAM login benchmark failed"
+
+# The individual-number detector beside grep -P and a check-digit filter, on
+# clean and on number-heavy Japanese text (bench/mynumber.sh).
 MNG_BUILD=$B sh bench/mynumber.sh || fail "the individual-number detector benchmark failed"
