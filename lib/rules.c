@@ -176,6 +176,7 @@ void mng_ruleset_free(struct mng_ruleset **rs)
 	rules_mem_free((*rs)->rules, (*rs)->cap * sizeof(struct mng_rule));
 	rules_index_free(&(*rs)->index);
 	free((*rs)->prules);
+	free((*rs)->crules);
 	rules_arena_free(&(*rs)->arena);
 	free(*rs);
 	*rs = NULL;
@@ -389,6 +390,33 @@ int mng_ruleset_printer_format(const struct mng_ruleset *rs, size_t i, char *buf
 	if (rule_ticket(&pr->base)) {
 		puts_(&o, " ticket ");
 		put_quoted(&o, rule_ticket(&pr->base));
+	}
+	if (size)
+		buf[o.len] = '\0';
+	if (o.overflow)
+		return -ENOBUFS;
+	return o.len > INT32_MAX ? -ENOBUFS : (int)o.len;
+}
+
+int mng_ruleset_clipboard_format(const struct mng_ruleset *rs, size_t i, char *buf, size_t size)
+{
+	struct out o = {.buf = buf, .size = size};
+	const struct clip_rule *cr;
+
+	if (!rs || i >= rs->n_crules || (!buf && size))
+		return -EINVAL;
+	cr = &rs->crules[i];
+	puts_(&o, cr->action == MNG_CLIP_ALLOW	  ? "clipboard allow"
+		  : cr->action == MNG_CLIP_REDACT ? "clipboard block content mynumber"
+						  : "clipboard block");
+	put_attr(&o, A_CONDS, rule_attr(&cr->base, A_CONDS));
+	if (rule_has_expires(&cr->base)) {
+		puts_(&o, " expires ");
+		put_quoted(&o, &cr->base.x->expires_text);
+	}
+	if (rule_ticket(&cr->base)) {
+		puts_(&o, " ticket ");
+		put_quoted(&o, rule_ticket(&cr->base));
 	}
 	if (size)
 		buf[o.len] = '\0';

@@ -19,6 +19,8 @@
  *       bound or loop without bound (see the MNG_RULES_*_MAX caps).
  * MUST: a printer that no printer rule allows is refused: no printer rule
  *       at all means every printer is refused.
+ * MUST: the clipboard policy is never allow unless a clipboard rule says
+ *       allow: no matching clipboard rule means "block content mynumber".
  */
 #ifndef MNG_RULES_H
 #define MNG_RULES_H
@@ -29,6 +31,7 @@
 
 #include "device.h"
 #include "diag.h"
+#include "mynumber.h"
 
 #define MNG_RULES_LINE_MAX (64u * 1024) /* bytes per line, newline excluded */
 #define MNG_RULES_MAX 100000		/* rules per ruleset */
@@ -175,5 +178,79 @@ struct mng_printer_verdict {
  */
 int mng_ruleset_judge_printer(const struct mng_ruleset *rs, const char *queue, const char *uri,
 			      const struct mng_judge_ctx *ctx, struct mng_printer_verdict *ret);
+
+/* ---- the clipboard (mnguard-session) ---- */
+
+/* A clipboard policy. The zero value blocks every transfer. */
+enum mng_clip_action {
+	MNG_CLIP_BLOCK = 0, /* "clipboard block": no transfer between applications */
+	MNG_CLIP_REDACT,    /* "clipboard block content mynumber" (also the default) */
+	MNG_CLIP_ALLOW,	    /* "clipboard allow" */
+};
+
+/* mng_ruleset_clipboard_count - number of clipboard rules in rs (0 for NULL). */
+size_t mng_ruleset_clipboard_count(const struct mng_ruleset *rs);
+
+/* mng_ruleset_clipboard_location - file (borrowed) and line of clipboard rule i; 0 or -EINVAL. */
+int mng_ruleset_clipboard_location(const struct mng_ruleset *rs, size_t i, const char **ret_file,
+				   unsigned *ret_line);
+
+/*
+ * mng_ruleset_clipboard_format - clipboard rule i of rs in normalised form
+ * ("clipboard block content mynumber if ... expires ... ticket ...") into
+ * buf, as mng_ruleset_format. Returns the length, -ENOBUFS or -EINVAL.
+ */
+int mng_ruleset_clipboard_format(const struct mng_ruleset *rs, size_t i, char *buf, size_t size);
+
+struct mng_clip_verdict {
+	enum mng_clip_action action;
+	const char *file; /* deciding rule's file (borrowed), NULL = no rule matched (default) */
+	unsigned line;
+	const char *ticket; /* borrowed, or NULL */
+};
+
+/*
+ * mng_ruleset_judge_clipboard - the clipboard policy for the desktop user
+ * ctx->user (with ctx->groups; ctx->now for localtime() and expires).
+ * Clipboard rules are tried in order; the first that has not expired and
+ * whose conditions hold decides. None: MNG_CLIP_REDACT with file NULL.
+ * Allocates nothing and changes nothing. Returns 0, or -EINVAL (bad
+ * argument, or a condition that cannot be evaluated) with MNG_CLIP_BLOCK.
+ */
+int mng_ruleset_judge_clipboard(const struct mng_ruleset *rs, const struct mng_judge_ctx *ctx,
+				struct mng_clip_verdict *ret);
+
+/* mng_clip_action_name - "block", "block-content-mynumber" or "allow" (the wire names). */
+const char *mng_clip_action_name(enum mng_clip_action a);
+
+/* mng_clip_action_parse - the reverse of mng_clip_action_name; 0 or -EINVAL (*ret untouched). */
+int mng_clip_action_parse(const char *s, enum mng_clip_action *ret);
+
+/* What the clipboard guard learnt about one selection's content. */
+struct mng_clip_content {
+	bool text;	    /* the owner offered text (UTF8_STRING, STRING or TEXT) */
+	bool complete;	    /* all of it was read, within the size cap and the timeout */
+	bool scan_failed;   /* mng_mynumber_scan returned an error */
+	struct mng_mn_result scan; /* its result, when text && complete && !scan_failed */
+};
+
+/* The guard's decision about one selection. The zero value serves the notice. */
+enum mng_clip_outcome {
+	MNG_CLIP_DENY = 0, /* policy block: take the selection, serve the notice */
+	MNG_CLIP_REDACTED, /* sensitive or unreadable text: take it, serve the notice */
+	MNG_CLIP_PASS,	   /* leave the selection with its owner */
+};
+
+/*
+ * mng_clip_decide - the guard's decision for content ct under action,
+ * exempt telling whether a clipboard exemption of the user is in force.
+ * allow or an exemption: PASS. block: DENY. block content mynumber:
+ * REDACTED when the text holds an individual number (12 digits, right
+ * check digit), is not valid UTF-8, or could not be read whole or
+ * scanned; PASS for clean text, for corporate numbers (published, not
+ * personal data) and for content offered in no text form. ct NULL: DENY.
+ */
+enum mng_clip_outcome mng_clip_decide(enum mng_clip_action action, bool exempt,
+				      const struct mng_clip_content *ct);
 
 #endif

@@ -246,6 +246,12 @@ struct print_rule {
 	bool content_check;
 };
 
+/* A clipboard rule (rules_clip.c): conditions, expires and ticket in base, as a printer rule. */
+struct clip_rule {
+	struct mng_rule base;
+	enum mng_clip_action action;
+};
+
 struct mng_ruleset {
 	struct mng_rule *rules;
 	size_t n, cap;
@@ -253,6 +259,8 @@ struct mng_ruleset {
 	struct rules_index index;  /* covers rules [0, n) */
 	struct print_rule *prules; /* printer rules, in file order (malloc'd array) */
 	size_t n_prules, cap_prules;
+	struct clip_rule *crules; /* clipboard rules, in file order (malloc'd array) */
+	size_t n_crules, cap_crules;
 };
 
 /* A device as the evaluator sees it: its values per attribute. */
@@ -271,6 +279,9 @@ bool rules_parse_conds(struct pctx *c, struct cur *k, struct attr *ret);
 
 /* rules_print.c: parse one "printer ..." line (k at "printer") into the ruleset's next slot */
 bool rules_print_parse(struct pctx *c, struct cur *k, size_t slot);
+
+/* rules_clip.c: parse one "clipboard ..." line (k at "clipboard") into the ruleset's next slot */
+bool rules_clip_parse(struct pctx *c, struct cur *k, size_t slot);
 
 /* rules_eval.c */
 /* evaluate r's conditions (all of them) and combine them by their operator */

@@ -774,7 +774,7 @@ int mng_ruleset_parse(struct mng_ruleset *rs, const char *buf, size_t len, const
 	struct arena_mark mark;
 	struct rules_index_mark imark;
 	const char *p, *end;
-	size_t added = 0, added_print = 0, i, errors = 0, fname_len, hint;
+	size_t added = 0, added_print = 0, added_clip = 0, i, errors = 0, fname_len, hint;
 	unsigned line = 0;
 	bool cap_reported = false;
 	char *fname;
@@ -827,7 +827,8 @@ int mng_ruleset_parse(struct mng_ruleset *rs, const char *buf, size_t len, const
 		rl_blanks(&k);
 		if (k.p == k.end || *k.p == '#')
 			continue;
-		if (rs->n + added + rs->n_prules + added_print >= MNG_RULES_MAX) {
+		if (rs->n + added + rs->n_prules + added_print + rs->n_crules + added_clip >=
+		    MNG_RULES_MAX) {
 			if (!cap_reported)
 				mng_diags_add(diags, fname, line, 1, "too many rules (max %u)",
 					      MNG_RULES_MAX);
@@ -847,6 +848,20 @@ int mng_ruleset_parse(struct mng_ruleset *rs, const char *buf, size_t len, const
 			rs->prules[rs->n_prules + added_print].base.file = fname;
 			rs->prules[rs->n_prules + added_print].base.line = line;
 			added_print++;
+			continue;
+		}
+		if (k.end - k.p > 9 && !memcmp(k.p, "clipboard", 9) &&
+		    (k.p[9] == ' ' || k.p[9] == '\t')) {
+			if (!rules_clip_parse(&c, &k, rs->n_crules + added_clip)) {
+				report(&c, diags, line);
+				errors++;
+				if (c.oom)
+					break;
+				continue;
+			}
+			rs->crules[rs->n_crules + added_clip].base.file = fname;
+			rs->crules[rs->n_crules + added_clip].base.line = line;
+			added_clip++;
 			continue;
 		}
 		if (!grow(rs, rs->n + added + 1, &hint)) {
@@ -881,6 +896,7 @@ int mng_ruleset_parse(struct mng_ruleset *rs, const char *buf, size_t len, const
 	}
 	rs->n += added;
 	rs->n_prules += added_print;
-	added += added_print;
+	rs->n_crules += added_clip;
+	added += added_print + added_clip;
 	return added > INT32_MAX ? INT32_MAX : (int)added;
 }
