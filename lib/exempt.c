@@ -1271,3 +1271,66 @@ int mng_exempt_machine_id(const char *path, char ret[33])
 	free(buf);
 	return 0;
 }
+
+/* ---- keys and signatures for other signed formats (bundle.h) ---- */
+
+int mng_exempt_pubkey_parse(const char *buf, size_t len, EVP_PKEY **ret)
+{
+	EVP_PKEY *key;
+
+	if (!buf || !ret || len > INT32_MAX)
+		return -EINVAL;
+	key = read_pub(buf, len);
+	if (!key)
+		return -EINVAL;
+	*ret = key;
+	return 0;
+}
+
+int mng_exempt_trust_key(const char *trust_dir, unsigned file_flags, const char *kid,
+			 EVP_PKEY **ret_key, char *err, size_t errlen)
+{
+	if (!trust_dir || !kid || !ret_key)
+		return -EINVAL;
+	return find_key(trust_dir, file_flags, kid, ret_key, err, errlen);
+}
+
+int mng_exempt_sig_make(EVP_PKEY *key, const void *msg, size_t len, uint8_t sig[64])
+{
+	size_t siglen = SIG_LEN, privlen = 0;
+	EVP_MD_CTX *md;
+	int r = 0;
+
+	if (!is_ed25519(key) || EVP_PKEY_get_raw_private_key(key, NULL, &privlen) != 1) {
+		ERR_clear_error();
+		return -EINVAL;
+	}
+	md = EVP_MD_CTX_new();
+	if (!md)
+		return -ENOMEM;
+	if (EVP_DigestSignInit(md, NULL, NULL, NULL, key) != 1 ||
+	    EVP_DigestSign(md, sig, &siglen, msg, len) != 1 || siglen != SIG_LEN)
+		r = -EIO;
+	ERR_clear_error();
+	EVP_MD_CTX_free(md);
+	return r;
+}
+
+int mng_exempt_sig_check(EVP_PKEY *key, const void *msg, size_t len, const uint8_t sig[64])
+{
+	EVP_MD_CTX *md;
+	int r = 0;
+
+	if (!is_ed25519(key) || !sig)
+		return -EINVAL;
+	md = EVP_MD_CTX_new();
+	if (!md)
+		return -ENOMEM;
+	if (EVP_DigestVerifyInit(md, NULL, NULL, NULL, key) != 1)
+		r = -EINVAL;
+	else if (EVP_DigestVerify(md, sig, SIG_LEN, msg, len) != 1)
+		r = -EKEYREJECTED;
+	ERR_clear_error();
+	EVP_MD_CTX_free(md);
+	return r;
+}

@@ -194,4 +194,36 @@ int mng_base64url_encode(const void *data, size_t len, char *buf, size_t size);
  */
 int mng_base64url_decode(const char *text, size_t len, uint8_t *buf, size_t size);
 
+/*
+ * mng_exempt_pubkey_parse - the Ed25519 public key in a PEM
+ * SubjectPublicKeyInfo buffer (len bytes). *ret is a new EVP_PKEY owned by
+ * the caller. Returns 0, or -EINVAL when buf holds no Ed25519 public key.
+ */
+int mng_exempt_pubkey_parse(const char *buf, size_t len, EVP_PKEY **ret);
+
+/*
+ * mng_exempt_trust_key - the public key whose kid is kid among
+ * trust_dir/ *.pub, read as mng_exempt_verify reads them (same caps, same
+ * file_flags checks, unusable files skipped). *ret_key is a new EVP_PKEY
+ * owned by the caller. Returns 0, -ENOKEY (none has that kid; err says
+ * which files were skipped), -EPERM (trusted directory with a bad owner or
+ * mode), another -errno when the directory cannot be read.
+ */
+int mng_exempt_trust_key(const char *trust_dir, unsigned file_flags, const char *kid,
+			 EVP_PKEY **ret_key, char *err, size_t errlen);
+
+/*
+ * mng_exempt_sig_make - the 64-byte Ed25519 signature of len bytes of msg
+ * under key (a private Ed25519 EVP_PKEY, borrowed) into sig. Returns 0,
+ * -EINVAL (not an Ed25519 private key), -ENOMEM, -EIO (OpenSSL failed).
+ */
+int mng_exempt_sig_make(EVP_PKEY *key, const void *msg, size_t len, uint8_t sig[64]);
+
+/*
+ * mng_exempt_sig_check - whether sig is a valid Ed25519 signature of len
+ * bytes of msg under key (borrowed). Returns 0, -EKEYREJECTED when it is
+ * not, -EINVAL (not an Ed25519 key), -ENOMEM.
+ */
+int mng_exempt_sig_check(EVP_PKEY *key, const void *msg, size_t len, const uint8_t sig[64]);
+
 #endif
