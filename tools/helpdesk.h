@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include <fido.h>
+#include <openssl/types.h>
 
 #define HD_EXIT_OK 0
 #define HD_EXIT_FAIL 1
@@ -39,7 +40,19 @@ int hd_issue(int argc, char **argv);
 /* phone respond ... | phone terminal-key ... (helpdesk_phone.c) */
 int hd_phone(int argc, char **argv);
 
-/* ---- helpdesk_exempt.c: shared by issue and phone ---- */
+/* policy sign DIR --version N [--key FILE] [--out FILE] (helpdesk_policy.c) */
+int hd_policy(int argc, char **argv);
+
+/* ---- helpdesk_exempt.c: shared by issue, phone and policy ---- */
+
+/*
+ * hd_load_private_key - an Ed25519 private key (PEM) from path, or from
+ * ~/.config/mnguard-helpdesk/<default_name> when path is NULL, read with
+ * hd_read_secret's checks. *ret is the caller's. 0, or -errno with a
+ * reason in why.
+ */
+int hd_load_private_key(const char *path, const char *default_name, EVP_PKEY **ret, char *why,
+			size_t whylen);
 
 /* The fields of one exemption log line after the time, in this order. */
 #define HD_EXLOG_FIELDS 12 /* id kind terminal user scope object nbf exp uses ticket reason by */

@@ -465,7 +465,8 @@ static void issue_usage(FILE *f)
 		   "         [--log FILE] [--max-lifetime DURATION] [--allow-any-terminal]\n");
 }
 
-static int load_private_key(const char *path, EVP_PKEY **ret, char *why, size_t whylen)
+int hd_load_private_key(const char *path, const char *default_name, EVP_PKEY **ret, char *why,
+			size_t whylen)
 {
 	char def[4096], *buf = NULL;
 	const char *w = NULL;
@@ -475,7 +476,7 @@ static int load_private_key(const char *path, EVP_PKEY **ret, char *why, size_t 
 	int r;
 
 	if (!path) {
-		r = hd_state_path("helpdesk.key", def, sizeof(def));
+		r = hd_state_path(default_name, def, sizeof(def));
 		if (r < 0) {
 			snprintf(why, whylen, "no home directory for the default key: give --key");
 			return r;
@@ -749,7 +750,7 @@ int hd_issue(int argc, char **argv)
 	if (status != HD_EXIT_OK)
 		return status;
 	status = HD_EXIT_FAIL;
-	r = load_private_key(o.key, &key, why, sizeof(why));
+	r = hd_load_private_key(o.key, "helpdesk.key", &key, why, sizeof(why));
 	if (r < 0) {
 		msg("issue", "help desk key %s", why);
 		goto out;

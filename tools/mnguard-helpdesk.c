@@ -42,6 +42,10 @@ static const struct subcommand subcommands[] = {
      "         [--max-lifetime DURATION]\n"
      "       phone terminal-key --terminal MACHINE-ID [--master FILE]\n"
      "                 answer a phone request code; print a terminal's phone key"},
+    {"policy", hd_policy,
+     "policy sign DIR --version N [--key FILE] [--out FILE] [--created T]\n"
+     "                 check the rules in DIR and sign them, with mnguard.conf and the\n"
+     "                 help desk keys, into a policy bundle"},
 };
 
 static void usage(FILE *f)
