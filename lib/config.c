@@ -40,6 +40,7 @@ enum key {
 	KEY_MAX_LIFETIME,
 	KEY_ANY_TERMINAL,
 	KEY_LOGIN_PASS,
+	KEY_AUDIT_RETENTION,
 	KEY_COUNT,
 };
 
@@ -53,6 +54,8 @@ enum kind {
 	KIND_GROUP,
 	KIND_DURATION, /* seconds, or a number with s, m, h or d */
 	KIND_BOOL,     /* yes/no, true/false, on/off, 1/0 */
+	/* days: a number with d, w or y, or "forever" */
+	KIND_RETENTION,
 };
 
 struct keydef {
@@ -95,6 +98,8 @@ static const struct keydef keys[KEY_COUNT] = {
     [KEY_ANY_TERMINAL] = {"exemption_any_terminal",
 			  offsetof(struct mng_config, exemption_any_terminal), 8, KIND_BOOL},
     [KEY_LOGIN_PASS] = {"login_pass", offsetof(struct mng_config, login_pass), 8, KIND_BOOL},
+    [KEY_AUDIT_RETENTION] = {"audit_retention", offsetof(struct mng_config, audit_retention_days),
+			     16, KIND_RETENTION},
 };
 
 /* State of one parse; lives on the caller's stack. */
@@ -123,6 +128,7 @@ void mng_config_defaults(struct mng_config *ret)
 	ret->exemption_max_lifetime = 8 * 3600;
 	ret->exemption_any_terminal = false;
 	ret->login_pass = true;
+	ret->audit_retention_days = MNG_CONFIG_RETENTION_DEFAULT;
 }
 
 /* "yes"/"no" and their usual spellings; -1 for anything else. */
@@ -176,6 +182,46 @@ static long parse_duration(const char *s)
 	if (v * unit > MNG_CONFIG_LIFETIME_MAX)
 		return -1;
 	return (long)(v * unit);
+}
+
+int mng_config_retention_parse(const char *s, long *ret_days)
+{
+	unsigned long v = 0, unit;
+	size_t i, n;
+
+	if (!s || !ret_days)
+		return -EINVAL;
+	if (!strcmp(s, "forever")) {
+		*ret_days = 0;
+		return 0;
+	}
+	n = strlen(s);
+	if (n < 2 || s[0] < '1' || s[0] > '9')
+		return -EINVAL;
+	for (i = 0; i + 1 < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+		if (v > MNG_CONFIG_RETENTION_MAX)
+			return -EINVAL;
+	}
+	switch (s[n - 1]) {
+	case 'd':
+		unit = 1;
+		break;
+	case 'w':
+		unit = 7;
+		break;
+	case 'y':
+		unit = 366; /* never shorter than a calendar year */
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (v * unit > MNG_CONFIG_RETENTION_MAX)
+		return -EINVAL;
+	*ret_days = (long)(v * unit);
+	return 0;
 }
 
 static void MNG_PRINTF(2, 3) error(struct parse *p, const char *fmt, ...)
@@ -367,6 +413,17 @@ static void set_value(struct parse *p, enum key k, const char *value)
 			return;
 		}
 		p->cfg.exemption_max_lifetime = v;
+		return;
+	}
+	case KIND_RETENTION: {
+		long v;
+
+		if (mng_config_retention_parse(value, &v) < 0) {
+			error(p, "%s: expected 1d..%uy (a number with d, w or y) or forever",
+			      d->name, MNG_CONFIG_RETENTION_MAX / 366);
+			return;
+		}
+		p->cfg.audit_retention_days = v;
 		return;
 	}
 	case KIND_BOOL: {

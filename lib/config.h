@@ -33,6 +33,8 @@
 #define MNG_CONFIG_AAGUID_MAX 64	 /* AAGUIDs in aaguid_allow, all lines together */
 #define MNG_CONFIG_TIMEOUT_MAX 600	 /* seconds, fido_timeout */
 #define MNG_CONFIG_LIFETIME_MAX (7 * 24 * 3600) /* seconds, exemption_max_lifetime */
+#define MNG_CONFIG_RETENTION_DEFAULT (5 * 366)	/* days, audit_retention (5y) */
+#define MNG_CONFIG_RETENTION_MAX (100 * 366)	/* days, audit_retention */
 
 struct mng_config {
 	char rules_dir[MNG_CONFIG_VALUE_MAX + 1];	 /* default /etc/mnguard/rules.d */
@@ -56,6 +58,8 @@ struct mng_config {
 	long exemption_max_lifetime;			/* seconds, default 8 h */
 	bool exemption_any_terminal;			/* terminal "*" accepted, default no */
 	bool login_pass;				/* temporary access pass, default yes */
+	/* audit log retention (mnguardctl(8) audit prune) */
+	long audit_retention_days; /* days, 0 = forever, default 5y (1830) */
 };
 
 /* mng_config_defaults - fill *ret with the built-in defaults. */
@@ -71,6 +75,15 @@ void mng_config_defaults(struct mng_config *ret);
  */
 int mng_config_parse(const char *buf, size_t len, const char *filename, struct mng_config *ret,
 		     struct mng_diags *diags);
+
+/*
+ * mng_config_retention_parse - an audit_retention value: a number with d
+ * (days), w (weeks) or y (years of 366 days, so that a period in years is
+ * never shorter than the calendar years it names), from 1d up to
+ * MNG_CONFIG_RETENTION_MAX days, or "forever" (0: nothing is removed).
+ * Returns 0 and the days in *ret_days, or -EINVAL.
+ */
+int mng_config_retention_parse(const char *s, long *ret_days);
 
 /*
  * mng_config_load - read path with file.h's checks (flags: MNG_FILE_TRUSTED

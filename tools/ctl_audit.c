@@ -9,6 +9,8 @@
  * stdout; the first problem goes to stderr as "FILE: FAILED: reason".
  * Exit status: 0 all good, 1 a check failed or a file could not be read,
  * 2 usage error.
+ *
+ * "audit report" and "audit prune" live in ctl_report.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,12 +19,17 @@
 
 #include "audit.h"
 #include "ctl.h"
+#include "ctl_report.h"
 
 #define MAX_FILES 4096
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: mnguardctl audit verify FILE... [--anchor FILE]\n");
+	fprintf(stderr, "usage: mnguardctl audit verify FILE... [--anchor FILE]\n"
+			"       mnguardctl audit report [--from DATE] [--to DATE] "
+			"[--format csv|html] [--out FILE] FILE|DIR...\n"
+			"       mnguardctl audit prune [--config FILE] [--retention PERIOD] "
+			"[--dry-run]\n");
 	return CTL_EXIT_USAGE;
 }
 
@@ -77,9 +84,17 @@ int ctl_audit(int argc, char **argv)
 	if (argc < 2)
 		return usage();
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		printf("usage: mnguardctl audit verify FILE... [--anchor FILE]\n");
+		printf("usage: mnguardctl audit verify FILE... [--anchor FILE]\n"
+		       "       mnguardctl audit report [--from DATE] [--to DATE] "
+		       "[--format csv|html] [--out FILE] FILE|DIR...\n"
+		       "       mnguardctl audit prune [--config FILE] [--retention PERIOD] "
+		       "[--dry-run]\n");
 		return CTL_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "report"))
+		return ctl_audit_report(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "prune"))
+		return ctl_audit_prune(argc - 1, argv + 1);
 	if (strcmp(argv[1], "verify")) {
 		fprintf(stderr, "mnguardctl: audit: unknown subcommand \"%s\"\n", argv[1]);
 		return usage();
