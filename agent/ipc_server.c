@@ -36,6 +36,7 @@
 #include "exempt.h"
 #include "ipc.h"
 #include "ipc_server.h"
+#include "print.h"
 
 #ifndef MNG_VERSION
 #define MNG_VERSION "0.1"
@@ -627,7 +628,54 @@ static void do_exempt(struct client *c, const struct mng_ipc_request *req)
 	reply_result(c, req->id, res);
 }
 
-static void handle(struct client *c, const char *buf, size_t len)
+/* print-check: the CUPS backend asks about a job; doc is the document passed with it. */
+static void do_print(struct client *c, const struct mng_ipc_request *req, int doc)
+{
+	struct agent_print_job job = {.printer = req->printer,
+				      .user = req->user,
+				      .title = req->title,
+				      .uri = req->uri,
+				      .job = req->job};
+	struct agent_print_result *res;
+	struct json_object *o;
+	struct agent_peer by;
+	int r;
+
+	if (mng_ipc_peer_cred(c->fd, &by.uid, &by.gid, &by.pid) < 0 ||
+	    !agent_print_peer_ok(&by)) {
+		reply_error(c, req->id, EPERM, "permission denied: print-check needs root or lp");
+		return;
+	}
+	if (doc < 0) {
+		reply_error(c, req->id, EINVAL, "print-check needs the document passed with it");
+		return;
+	}
+	res = calloc(1, sizeof(*res));
+	if (!res) {
+		reply_error(c, req->id, EIO, "out of memory");
+		return;
+	}
+	r = agent_print_check(c->s->a, &job, doc, &by, res);
+	if (r < 0) {
+		reply_error(c, req->id, -r, strerror(-r));
+		free(res);
+		return;
+	}
+	o = json_object_new_object();
+	if (o && (!add(o, "verdict", json_object_new_string(agent_print_verdict_name(res->verdict))) ||
+		  !add(o, "reason", str(res->reason)) || !add(o, "reason_ja", str(res->reason_ja)) ||
+		  !add(o, "rule", str(res->rule)) || !add(o, "exemption", str(res->exemption)) ||
+		  !add(o, "ticket", str(res->ticket)) || !add(o, "sha256", str(res->sha256)) ||
+		  !add(o, "pages", json_object_new_int64(res->pages)) ||
+		  !add(o, "sensitive", json_object_new_boolean(res->sensitive)))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	free(res);
+	reply_result(c, req->id, o);
+}
+
+static void handle(struct client *c, const char *buf, size_t len, int doc)
 {
 	struct ipc_server *s = c->s;
 	struct mng_ipc_request req;
@@ -681,6 +729,9 @@ static void handle(struct client *c, const char *buf, size_t len)
 	case MNG_IPC_OP_AUTH_REPORT:
 		do_report(c, &req);
 		break;
+	case MNG_IPC_OP_PRINT_CHECK:
+		do_print(c, &req, doc);
+		break;
 	case MNG_IPC_OP_EXEMPTION_REDEEM:
 	case MNG_IPC_OP_EXEMPTION_REQUEST:
 	case MNG_IPC_OP_EXEMPTION_ENTER:
@@ -703,11 +754,11 @@ static void on_client(void *data, int fd, uint32_t revents)
 	struct ipc_server *s = c->s;
 	bool drained = false;
 	size_t len;
-	int i, r;
+	int i, r, doc = -1;
 
 	c->busy = true;
 	for (i = 0; i < RECV_BATCH && !c->dead; i++) {
-		r = mng_ipc_recv(fd, s->buf, MNG_IPC_MSG_MAX + 1, MSG_DONTWAIT, &len);
+		r = mng_ipc_recv_fd(fd, s->buf, MNG_IPC_MSG_MAX + 1, MSG_DONTWAIT, &len, &doc);
 		if (r == -EINTR)
 			continue;
 		if (r == -EAGAIN) {
@@ -718,11 +769,18 @@ static void on_client(void *data, int fd, uint32_t revents)
 			reply_error(c, 0, EPROTO, "message too large (more than 65536 bytes)");
 			continue;
 		}
+		if (r == -EBADMSG) {
+			reply_error(c, 0, EPROTO, "more than one descriptor passed with a request");
+			continue;
+		}
 		if (r < 0) {
 			c->dead = true;
 			break;
 		}
-		handle(c, s->buf, len);
+		handle(c, s->buf, len, doc);
+		if (doc >= 0) /* a descriptor passed with any request is closed after it */
+			(void)close(doc);
+		doc = -1;
 	}
 	if (drained && (revents & (EPOLLHUP | EPOLLERR)))
 		c->dead = true;

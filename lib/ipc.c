@@ -51,7 +51,7 @@ bool mng_ipc_op_self_authorized(enum mng_ipc_op op)
 	       op == MNG_IPC_OP_AUTH_REPORT || op == MNG_IPC_OP_EXEMPTION_REDEEM ||
 	       op == MNG_IPC_OP_EXEMPTION_REQUEST || op == MNG_IPC_OP_EXEMPTION_ENTER ||
 	       op == MNG_IPC_OP_EXEMPTION_CHECK || op == MNG_IPC_OP_LOGIN_REQUEST ||
-	       op == MNG_IPC_OP_LOGIN_PASS;
+	       op == MNG_IPC_OP_LOGIN_PASS || op == MNG_IPC_OP_PRINT_CHECK;
 }
 
 /* ---- UTF-8 ---- */
@@ -569,6 +569,54 @@ static int parse_xargs(struct json_object *args, struct mng_ipc_request *req,
 	return 0;
 }
 
+/* ---- print-check ---- */
+
+static int format_text_args(struct json_object *o, const struct mng_ipc_request *req,
+			    const struct text_field *f, size_t nf);
+
+static const struct text_field print_fields[] = {
+    TF("printer", MNG_IPC_CS_TTY, true, printer),
+    TF("user", MNG_IPC_CS_TEXT, true, user),
+    TF("title", MNG_IPC_CS_TEXT, false, title),
+    TF("uri", MNG_IPC_CS_TTY, false, uri),
+};
+
+static int parse_print_args(struct json_object *args, struct mng_ipc_request *req,
+			    struct mng_ipc_error *err)
+{
+	static const char *const keys[] = {"printer", "job", "user", "title", "uri", NULL};
+	struct json_object *v;
+	const char *bad;
+	uint64_t n;
+	int r;
+
+	if (args && !json_object_is_type(args, json_type_object))
+		return req_fail(err, EINVAL, "\"args\" must be an object");
+	if (args && (bad = unknown_key(args, keys)))
+		return req_fail(err, EINVAL, "unknown argument \"%.64s\" for print-check", bad);
+	r = parse_text_args(args, req, print_fields, MNG_ARRAY_SIZE(print_fields), err);
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(args, "job", &v) || !get_uint(v, UINT32_MAX, &n))
+		return req_fail(err, EINVAL, "print-check needs args.job, an integer 0..4294967295");
+	req->job = (uint32_t)n;
+	return 0;
+}
+
+static int format_print_args(struct json_object *o, const struct mng_ipc_request *req)
+{
+	struct json_object *args;
+	int r;
+
+	r = format_text_args(o, req, print_fields, MNG_ARRAY_SIZE(print_fields));
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(o, "args", &args) ||
+	    !add(args, "job", json_object_new_int64(req->job)))
+		return -ENOMEM;
+	return 0;
+}
+
 static int parse_args(struct json_object *args, struct mng_ipc_request *req,
 		      struct mng_ipc_error *err)
 {
@@ -583,6 +631,8 @@ static int parse_args(struct json_object *args, struct mng_ipc_request *req,
 	uint64_t n;
 	size_t nx;
 
+	if (req->op == MNG_IPC_OP_PRINT_CHECK)
+		return parse_print_args(args, req, err);
 	x = xargs_of(req->op, &nx);
 	if (x)
 		return parse_xargs(args, req, x, nx, err);
@@ -816,6 +866,12 @@ int mng_ipc_request_format(const struct mng_ipc_request *req, char **ret_text, s
 		break;
 	case MNG_IPC_OP_AUTH_REPORT:
 		r = format_text_args(o, req, report_fields, MNG_ARRAY_SIZE(report_fields));
+		if (r < 0)
+			goto out;
+		r = -ENOMEM;
+		break;
+	case MNG_IPC_OP_PRINT_CHECK:
+		r = format_print_args(o, req);
 		if (r < 0)
 			goto out;
 		r = -ENOMEM;
@@ -1137,8 +1193,115 @@ static int local_fail(struct mng_ipc_error *err, uint32_t id, int r, const char 
 	return r;
 }
 
+int mng_ipc_send_fd(int fd, const void *buf, size_t len, int flags, int passfd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.b,
+			    .msg_controllen = sizeof(ctl.b)};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (passfd < 0)
+		return mng_ipc_send(fd, buf, len, flags);
+	if (len == 0)
+		return -EINVAL;
+	if (len > MNG_IPC_MSG_MAX)
+		return -EMSGSIZE;
+	memset(&ctl, 0, sizeof(ctl));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+	do
+		n = sendmsg(fd, &mh, flags | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int mng_ipc_recv_fd(int fd, void *buf, size_t size, int flags, size_t *ret_len, int *ret_fd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * 8)];
+	} ctl;
+	struct iovec iov = {.iov_base = buf, .iov_len = size ? size - 1 : 0};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.b,
+			    .msg_controllen = sizeof(ctl.b)};
+	struct cmsghdr *c;
+	int got = -1, extra = 0;
+	ssize_t n;
+
+	*ret_fd = -1;
+	if (!buf || size < 2)
+		return -EINVAL;
+	n = recvmsg(fd, &mh, flags | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		size_t k, nfd;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len < CMSG_LEN(0))
+			continue;
+		nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (k = 0; k < nfd; k++) {
+			int pfd;
+
+			memcpy(&pfd, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+			if (got < 0 && !extra) {
+				got = pfd;
+			} else {
+				(void)close(pfd);
+				extra++;
+			}
+		}
+	}
+	if (extra || (mh.msg_flags & MSG_CTRUNC)) {
+		if (got >= 0)
+			(void)close(got);
+		return -EBADMSG;
+	}
+	if (n == 0 || (mh.msg_flags & MSG_TRUNC) || (size_t)n > MNG_IPC_MSG_MAX) {
+		if (got >= 0)
+			(void)close(got);
+		return n == 0 ? -ECONNRESET : -EMSGSIZE;
+	}
+	((char *)buf)[n] = '\0';
+	*ret_len = (size_t)n;
+	*ret_fd = got;
+	return 0;
+}
+
+static int call(int fd, const struct mng_ipc_request *req, int passfd, int timeout_ms,
+		struct json_object **ret_result, struct mng_ipc_error *err);
+
 int mng_ipc_call(int fd, const struct mng_ipc_request *req, int timeout_ms,
 		 struct json_object **ret_result, struct mng_ipc_error *err)
+{
+	return call(fd, req, -1, timeout_ms, ret_result, err);
+}
+
+int mng_ipc_call_fd(int fd, const struct mng_ipc_request *req, int passfd, int timeout_ms,
+		    struct json_object **ret_result, struct mng_ipc_error *err)
+{
+	if (passfd < 0)
+		return local_fail(err, req ? req->id : 0, -EBADF, "no descriptor to pass");
+	return call(fd, req, passfd, timeout_ms, ret_result, err);
+}
+
+static int call(int fd, const struct mng_ipc_request *req, int passfd, int timeout_ms,
+		struct json_object **ret_result, struct mng_ipc_error *err)
 {
 	int64_t deadline = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
 	struct mng_ipc_message m;
@@ -1150,7 +1313,7 @@ int mng_ipc_call(int fd, const struct mng_ipc_request *req, int timeout_ms,
 	if (r < 0)
 		return local_fail(err, req ? req->id : 0, r, "cannot build the request: %s",
 				  strerror(-r));
-	r = mng_ipc_send(fd, text, len, 0);
+	r = mng_ipc_send_fd(fd, text, len, 0, passfd);
 	free(text);
 	if (r < 0)
 		return local_fail(err, req->id, r == -EPIPE ? -ECONNRESET : r,

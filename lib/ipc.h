@@ -73,7 +73,12 @@ enum mng_ipc_op {
 	MNG_IPC_OP_EXEMPTION_CHECK,   /* scope, object -> allowed, id, ticket */
 	MNG_IPC_OP_LOGIN_REQUEST,     /* user -> code (root: pam_mnguard) */
 	MNG_IPC_OP_LOGIN_PASS,	      /* user, secret, ticket (root: pam_mnguard) */
+	MNG_IPC_OP_PRINT_CHECK,	      /* printer, job, user, title, uri + the document fd (root, lp) */
 };
+
+#define MNG_IPC_PRINTER_MAX 127 /* bytes of a CUPS queue name */
+#define MNG_IPC_TITLE_MAX 255	/* bytes of a job title */
+#define MNG_IPC_URI_MAX 1024	/* bytes of a device URI */
 
 #define MNG_IPC_USER_MAX 32    /* bytes of a user name: [a-z_][a-z0-9_.-]{0,31} */
 #define MNG_IPC_NAME_MAX 64    /* bytes of seat, tty, service, event */
@@ -123,6 +128,18 @@ struct mng_ipc_request {
 	char exemption[MNG_IPC_XID_LEN + 1];
 	bool has_device;
 	uint32_t minutes, uses;
+	/*
+	 * print-check (the CUPS backend): printer is the queue name and uri
+	 * its device URI without userinfo (both printable ASCII without
+	 * space, printer required); user is the job's user (required); title
+	 * valid UTF-8 without control characters (may be empty); job the
+	 * CUPS job id. The document travels beside the packet as one
+	 * SCM_RIGHTS descriptor (mng_ipc_call_fd).
+	 */
+	char printer[MNG_IPC_PRINTER_MAX + 1];
+	char title[MNG_IPC_TITLE_MAX + 1];
+	char uri[MNG_IPC_URI_MAX + 1];
+	uint32_t job;
 };
 
 /* A failure, found locally or reported by the agent. */
@@ -269,6 +286,29 @@ int mng_ipc_send(int fd, const void *buf, size_t len, int flags);
  * does), -EAGAIN, -EINTR, or another -errno.
  */
 int mng_ipc_recv(int fd, void *buf, size_t size, int flags, size_t *ret_len);
+
+/*
+ * mng_ipc_recv_fd - mng_ipc_recv that also takes at most one descriptor
+ * passed with the packet (SCM_RIGHTS, received close-on-exec): *ret_fd is
+ * that descriptor (the caller closes it) or -1. A packet carrying more
+ * than one descriptor, or whose control data was cut, has every descriptor
+ * closed and returns -EBADMSG (the packet is consumed). Otherwise as
+ * mng_ipc_recv; on any error *ret_fd is -1 and nothing stays open.
+ */
+int mng_ipc_recv_fd(int fd, void *buf, size_t size, int flags, size_t *ret_len, int *ret_fd);
+
+/*
+ * mng_ipc_send_fd - mng_ipc_send with passfd (>= 0) passed beside the
+ * packet as SCM_RIGHTS. Same returns.
+ */
+int mng_ipc_send_fd(int fd, const void *buf, size_t len, int flags, int passfd);
+
+/*
+ * mng_ipc_call_fd - mng_ipc_call with passfd (>= 0, borrowed) passed with
+ * the request (print-check: the document). Same contract and returns.
+ */
+int mng_ipc_call_fd(int fd, const struct mng_ipc_request *req, int passfd, int timeout_ms,
+		    struct json_object **ret_result, struct mng_ipc_error *err);
 
 /*
  * mng_ipc_connect - connect a blocking, close-on-exec SOCK_SEQPACKET socket

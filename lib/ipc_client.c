@@ -49,6 +49,7 @@ static const char *const op_names[] = {
     [MNG_IPC_OP_EXEMPTION_CHECK] = "exemption-check",
     [MNG_IPC_OP_LOGIN_REQUEST] = "login-request",
     [MNG_IPC_OP_LOGIN_PASS] = "login-pass",
+    [MNG_IPC_OP_PRINT_CHECK] = "print-check",
 };
 
 static const char *const auth_events[] = {

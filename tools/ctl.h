@@ -44,6 +44,9 @@ int ctl_exemption(int argc, char **argv);
 void ctl_exempt_set_socket(const char *path);
 
 
+/* The print gate's CUPS backends (ctl_print.c): print enforce|unenforce|status. */
+int ctl_print(int argc, char **argv);
+
 /*
  * ctl_put_field - print s (a string from a device, a file or the agent)
  * padded or cut to width columns (0: no limit, no padding); control

@@ -40,6 +40,8 @@ static const struct subcommand subcommands[] = {
     {"watch", ctl_watch, "watch [--json]                print the agent's events as they happen"},
     {"exemption", ctl_exemption,
      "exemption redeem|request|enter|list|revoke ...  help desk exemptions (revoke: admin)"},
+    {"print", ctl_print,
+     "print enforce|unenforce|status [--backend-dir DIR]  the print gate's CUPS backends (root)"},
     {"key", ctl_key,
      "key list|revoke ...           FIDO2 credentials: list, revoke USER [LABEL|--id ID] (root)"},
 };

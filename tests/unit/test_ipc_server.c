@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -391,6 +392,31 @@ size_t agent_exempt_visible_count(struct agent *a, const struct agent_exempt_cal
 	return 0;
 }
 
+/* print-check: root only here; the verdict comes from the printer name, the reason shows the document */
+bool agent_print_peer_ok(const struct agent_peer *by)
+{
+	return by && by->uid == 0;
+}
+
+const char *agent_print_verdict_name(enum agent_print_verdict v)
+{
+	return v == AGENT_PRINT_ALLOW ? "allow" : v == AGENT_PRINT_CANCEL ? "cancel" : "hold";
+}
+
+int agent_print_check(struct agent *a, const struct agent_print_job *job, int doc,
+		      const struct agent_peer *by, struct agent_print_result *ret)
+{
+	char head[32] = "";
+	ssize_t n = pread(doc, head, sizeof(head) - 1, 0);
+
+	memset(ret, 0, sizeof(*ret));
+	ret->verdict = !strcmp(job->printer, "office") ? AGENT_PRINT_ALLOW : AGENT_PRINT_CANCEL;
+	ret->pages = 1;
+	snprintf(ret->reason, sizeof(ret->reason), "%s job %u user %s title %s doc %s", job->printer,
+		 job->job, job->user, job->title, n > 0 ? head : "-");
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	int st;
@@ -628,6 +654,93 @@ static void test_root_changes_device(void **state)
 	    .id = 6, .op = MNG_IPC_OP_REJECT_DEVICE, .device = 3, .permanent = true};
 	assert_int_equal(mng_ipc_call(fd, &req, 10000, &res, &err), -EIO);
 	assert_non_null(strstr(err.message, "read-only file system"));
+	close(fd);
+	stop_server(pid);
+}
+
+/* print-check: the document travels as a descriptor; none, or more than one, is refused. */
+static void test_print_check(void **state)
+{
+	pid_t pid = start_server();
+	int fd = connect_ok(), doc = memfd_create("doc", MFD_CLOEXEC), r;
+	struct mng_ipc_request req = {.id = 7, .op = MNG_IPC_OP_PRINT_CHECK, .job = 42};
+	struct json_object *res = NULL;
+	struct mng_ipc_error err;
+	struct mng_ipc_message m;
+	char *text = NULL;
+	size_t len;
+	int two[2];
+
+	assert_true(doc >= 0);
+	assert_int_equal(write(doc, "%PDF-1.4", 8), 8);
+	snprintf(req.printer, sizeof(req.printer), "office");
+	snprintf(req.user, sizeof(req.user), "taro");
+	snprintf(req.title, sizeof(req.title), "見本");
+	assert_int_equal(mng_ipc_call_fd(fd, &req, doc, 10000, &res, &err), 0);
+	assert_string_equal(get_string(res, "verdict"), "allow");
+	assert_string_equal(get_string(res, "reason"), "office job 42 user taro title 見本 doc %PDF-1.4");
+	json_object_put(res);
+	snprintf(req.printer, sizeof(req.printer), "home");
+	assert_int_equal(mng_ipc_call_fd(fd, &req, doc, 10000, &res, &err), 0);
+	assert_string_equal(get_string(res, "verdict"), "cancel");
+	json_object_put(res);
+
+	/* without the document */
+	assert_int_equal(mng_ipc_call(fd, &req, 10000, &res, &err), -EINVAL);
+	assert_non_null(strstr(err.message, "document"));
+	/* a bad field: a user that is not a user name, a printer with a space */
+	snprintf(req.user, sizeof(req.user), "Taro Yamada");
+	assert_int_equal(mng_ipc_call_fd(fd, &req, doc, 10000, &res, &err), -EINVAL);
+	snprintf(req.user, sizeof(req.user), "taro");
+	snprintf(req.printer, sizeof(req.printer), "a b");
+	assert_int_equal(mng_ipc_call_fd(fd, &req, doc, 10000, &res, &err), -EINVAL);
+
+	/* two descriptors in one packet: refused, both closed by the server */
+	snprintf(req.printer, sizeof(req.printer), "office");
+	assert_int_equal(mng_ipc_request_format(&req, &text, &len), 0);
+	{
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(2 * sizeof(int))];
+		} ctl;
+		struct iovec iov = {.iov_base = text, .iov_len = len};
+		struct msghdr mh = {
+		    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b)};
+		struct cmsghdr *c;
+
+		assert_int_equal(pipe(two), 0);
+		memset(&ctl, 0, sizeof(ctl));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+		memcpy(CMSG_DATA(c), two, sizeof(two));
+		assert_int_equal(sendmsg(fd, &mh, 0), (ssize_t)len);
+		(void)close(two[1]);
+	}
+	free(text);
+	{
+		static char in[MNG_IPC_MSG_MAX + 1];
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		char why[160];
+		size_t n;
+
+		assert_int_equal(poll(&p, 1, 10000), 1);
+		assert_int_equal(mng_ipc_recv(fd, in, sizeof(in), 0, &n), 0);
+		assert_int_equal(mng_ipc_message_parse(in, n, &m, why, sizeof(why)), 0);
+	}
+	assert_int_equal(m.kind, MNG_IPC_MSG_ERROR);
+	assert_int_equal(m.error.code, EPROTO);
+	mng_ipc_message_clear(&m);
+	/* the server closed its copies: the pipe's read end sees EOF */
+	{
+		char b;
+
+		r = (int)read(two[0], &b, 1);
+		assert_int_equal(r, 0);
+		(void)close(two[0]);
+	}
+	(void)close(doc);
 	close(fd);
 	stop_server(pid);
 }
@@ -1254,6 +1367,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_list_devices, teardown),
 	    cmocka_unit_test_teardown(test_list_50000_rules, teardown),
 	    cmocka_unit_test_teardown(test_root_changes_device, teardown),
+	    cmocka_unit_test_teardown(test_print_check, teardown),
 	    cmocka_unit_test_teardown(test_unprivileged_refused, teardown),
 	    cmocka_unit_test_teardown(test_session_and_report_ops, teardown),
 	    cmocka_unit_test_teardown(test_peer_groups, teardown),
