@@ -1075,6 +1075,19 @@ int mng_report_host_blocked(const struct mng_report *r, const char *host, const 
 	return -ENOENT;
 }
 
+int mng_report_host_status(const struct mng_report *r, size_t i, const char **ret_name,
+			   bool *ret_ok, const char **ret_note)
+{
+	if (!r || !r->finished || !ret_name || !ret_ok || !ret_note)
+		return -EINVAL;
+	if (i >= r->n_hosts)
+		return -ENOENT;
+	*ret_name = r->hosts[i].name;
+	*ret_ok = r->hosts[i].chain_ok;
+	*ret_note = r->hosts[i].chain_note;
+	return 0;
+}
+
 int mng_report_render(const struct mng_report *r, enum mng_report_format fmt, const char *generated,
 		      const struct mng_diags *diags, char **ret_buf, size_t *ret_len)
 {

@@ -143,6 +143,15 @@ int mng_report_host_blocked(const struct mng_report *r, const char *host, const 
 			    uint64_t *ret_total, uint64_t *ret_class);
 
 /*
+ * mng_report_host_status - terminal i (0 .. summary.hosts - 1) of the
+ * finished report: its name, whether its chain verified whole, and what was
+ * found (borrowed strings, valid until mng_report_free). Returns 0, or
+ * -ENOENT when i is out of range, -EINVAL before mng_report_finish.
+ */
+int mng_report_host_status(const struct mng_report *r, size_t i, const char **ret_name,
+			   bool *ret_ok, const char **ret_note);
+
+/*
  * mng_report_device_class - the device class label of a device record's
  * object (the agent's "id VVVV:PPPP serial \"...\" name \"...\" port P hash
  * H interfaces CC:SS:PP,..."): the interface classes, mapped to the kinds

@@ -182,6 +182,19 @@ static int run_report(const char *from, const char *to, enum mng_report_format f
 	}
 	mng_diags_print(&diags, stderr);
 	(void)mng_report_summary(r, &s);
+	for (i = 0; i < s.hosts; i++) {
+		const char *name, *note;
+		bool ok;
+
+		if (mng_report_host_status(r, i, &name, &ok, &note) < 0 || ok)
+			continue;
+		fprintf(stderr, "mnguardctl: audit report: ");
+		ctl_put_field(stderr, name, 0);
+		fprintf(stderr, ": FAILED: ");
+		ctl_put_field(stderr, note, 0);
+		fputc('\n', stderr);
+	}
+
 	fprintf(stderr,
 		"mnguardctl: audit report: %zu terminal(s), %zu file(s), %" PRIu64
 		" record(s); %zu terminal(s) failed verification; %" PRIu64

@@ -156,6 +156,16 @@ static void test_counts(void **state)
 	assert_int_equal(total, 1);
 	assert_int_equal(cls, 1);
 	assert_int_equal(mng_report_host_blocked(r, "pc-zz", NULL, &total, NULL), -ENOENT);
+	{
+		const char *name, *note;
+		bool ok = false;
+
+		assert_int_equal(mng_report_host_status(r, 1, &name, &ok, &note), 0);
+		assert_string_equal(name, "pc-b");
+		assert_true(ok);
+		assert_string_equal(note, "");
+		assert_int_equal(mng_report_host_status(r, 2, &name, &ok, &note), -ENOENT);
+	}
 	assert_int_equal(mng_diags_count(&d), 0);
 
 	csv = render(r, MNG_REPORT_CSV, &d);
