@@ -9,7 +9,7 @@ libssl-dev libjson-c-dev libudev-dev libcmocka-dev \
 libfido2-dev libcbor-dev libpam0g-dev libpam-wrapper libpamtest0-dev libpam-u2f pamu2fcfg gettext \
 umockdev libumockdev-dev usbguard libusbguard-dev \
 qemu-system-x86 busybox-static \
-cups cups-client cups-bsd libcups2-dev libpoppler-glib-dev poppler-utils \
+cups cups-daemon cups-client cups-bsd cups-ipp-utils libcups2-dev libpoppler-glib-dev poppler-utils \
 debhelper lintian debootstrap fakeroot dpkg-dev"
 
 missing=""
