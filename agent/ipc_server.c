@@ -37,6 +37,7 @@
 #include "ipc.h"
 #include "ipc_server.h"
 #include "print.h"
+#include "session_ops.h"
 
 #ifndef MNG_VERSION
 #define MNG_VERSION "0.1"
@@ -58,6 +59,8 @@ struct client {
 	struct ipc_server *s;
 	int fd;
 	bool watching;
+	bool session_watching; /* session-watch: only the events that concern uid */
+	uid_t uid;	       /* the session watcher's uid */
 	bool busy; /* a request of this client is being handled */
 	bool dead; /* dropped while busy: freed once the handler returns */
 	struct client *next;
@@ -73,6 +76,7 @@ struct ipc_server {
 	size_t n_clients;
 	char *buf;     /* receive buffer, MNG_IPC_MSG_MAX + 1 */
 	char *rulebuf; /* RULE_TEXT_MAX + 1 */
+	struct session_ops *ops; /* mnguard-session's ops (session_ops.h) */
 };
 
 /* ---- connections ---- */
@@ -539,6 +543,7 @@ static void do_exempt(struct client *c, const struct mng_ipc_request *req)
 	char msg[AGENT_EXEMPT_MSG_MAX] = "", id[MNG_EXEMPT_ID_LEN + 1] = "", code[64] = "";
 	char user[64], *object = NULL;
 	struct json_object *res = NULL;
+	bool granted = false;
 	gid_t gid;
 	int r = 0;
 
@@ -559,6 +564,7 @@ static void do_exempt(struct client *c, const struct mng_ipc_request *req)
 		r = agent_exempt_redeem(a, req->secret, &by, id, msg);
 		if (r == 0)
 			res = pairs("id", id, NULL, NULL);
+		granted = r == 0;
 		break;
 	case MNG_IPC_OP_EXEMPTION_REQUEST:
 		object = calloc(1, MNG_EXEMPT_OBJ_MAX + 1);
@@ -582,6 +588,7 @@ static void do_exempt(struct client *c, const struct mng_ipc_request *req)
 		r = agent_exempt_enter(a, req->secret, req->ticket, &by, id, msg);
 		if (r == 0)
 			res = pairs("id", id, NULL, NULL);
+		granted = r == 0;
 		break;
 	case MNG_IPC_OP_EXEMPTION_REVOKE:
 		r = agent_exempt_revoke(a, req->exemption, &by, msg);
@@ -624,6 +631,52 @@ static void do_exempt(struct client *c, const struct mng_ipc_request *req)
 	if (r < 0) {
 		reply_error(c, req->id, r == -ENOMEM ? EIO : -r, msg[0] ? msg : strerror(-r));
 		return;
+	}
+	reply_result(c, req->id, res);
+	if (granted)
+		session_ops_exempt_granted(c->s->ops, by.uid, id);
+}
+
+/* session-policy, clipboard-report, session-watch: mnguard-session(1), for the caller's uid. */
+static void do_session(struct client *c, const struct mng_ipc_request *req)
+{
+	struct json_object *res = NULL;
+	struct agent_peer by;
+	char msg[REASON_MAX] = "";
+	int sz = WATCH_SNDBUF, code = EIO, r;
+
+	if (mng_ipc_peer_cred(c->fd, &by.uid, &by.gid, &by.pid) < 0) {
+		reply_error(c, req->id, EPERM,
+			    "permission denied: the caller's credentials cannot be read");
+		return;
+	}
+	switch (req->op) {
+	case MNG_IPC_OP_SESSION_POLICY:
+		res = session_ops_policy(c->s->ops, by.uid, &code, msg, sizeof(msg));
+		if (!res) {
+			reply_error(c, req->id, code, msg);
+			return;
+		}
+		break;
+	case MNG_IPC_OP_CLIPBOARD_REPORT:
+		r = session_ops_clip_report(c->s->ops, req, &by, msg, sizeof(msg));
+		if (r < 0) {
+			reply_error(c, req->id, -r, msg[0] ? msg : strerror(-r));
+			return;
+		}
+		res = json_object_new_object();
+		break;
+	default: /* session-watch */
+		if (setsockopt(c->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
+			(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+		c->session_watching = true;
+		c->uid = by.uid;
+		res = json_object_new_object();
+		if (res && !add(res, "watching", json_object_new_boolean(1))) {
+			json_object_put(res);
+			res = NULL;
+		}
+		break;
 	}
 	reply_result(c, req->id, res);
 }
@@ -671,8 +724,9 @@ static void do_print(struct client *c, const struct mng_ipc_request *req, int do
 		json_object_put(o);
 		o = NULL;
 	}
-	free(res);
 	reply_result(c, req->id, o);
+	session_ops_print(c->s->ops, &job, res);
+	free(res);
 }
 
 static void handle(struct client *c, const char *buf, size_t len, int doc)
@@ -731,6 +785,11 @@ static void handle(struct client *c, const char *buf, size_t len, int doc)
 		break;
 	case MNG_IPC_OP_PRINT_CHECK:
 		do_print(c, &req, doc);
+		break;
+	case MNG_IPC_OP_SESSION_POLICY:
+	case MNG_IPC_OP_CLIPBOARD_REPORT:
+	case MNG_IPC_OP_SESSION_WATCH:
+		do_session(c, &req);
 		break;
 	case MNG_IPC_OP_EXEMPTION_REDEEM:
 	case MNG_IPC_OP_EXEMPTION_REQUEST:
@@ -891,6 +950,11 @@ int ipc_server_new(struct agent *a, struct loop *l, const char *path, struct ipc
 	r = loop_add(l, s->fd, EPOLLIN, on_accept, s);
 	if (r < 0)
 		goto fail_bound;
+	r = session_ops_new(a, s, l, &s->ops);
+	if (r < 0) {
+		loop_del(l, s->fd);
+		goto fail_bound;
+	}
 	*ret = s;
 	return 0;
 fail_bound:
@@ -917,10 +981,30 @@ void ipc_server_broadcast(struct ipc_server *s, const char *event_json)
 		return;
 	for (c = s->clients; c; c = next) {
 		next = c->next;
-		if (!c->watching || c->dead)
+		if (c->dead || !(c->watching || (c->session_watching &&
+						 session_ops_concerns(s->ops, c->uid, event_json))))
 			continue;
 		if (mng_ipc_send(c->fd, event_json, len, MSG_DONTWAIT) < 0)
 			client_drop(c); /* a watcher that does not read is not waited for */
+	}
+}
+
+void ipc_server_send_user(struct ipc_server *s, uid_t uid, const char *event_json)
+{
+	struct client *c, *next;
+	size_t len;
+
+	if (!s || !event_json)
+		return;
+	len = strnlen(event_json, MNG_IPC_MSG_MAX + 1);
+	if (len == 0 || len > MNG_IPC_MSG_MAX)
+		return;
+	for (c = s->clients; c; c = next) {
+		next = c->next;
+		if (!c->session_watching || c->dead || c->uid != uid)
+			continue;
+		if (mng_ipc_send(c->fd, event_json, len, MSG_DONTWAIT) < 0)
+			client_drop(c);
 	}
 }
 
@@ -931,6 +1015,7 @@ void ipc_server_free(struct ipc_server **sp)
 	if (!sp || !*sp)
 		return;
 	s = *sp;
+	session_ops_free(&s->ops);
 	while (s->clients)
 		client_free(s->clients);
 	loop_del(s->l, s->fd);

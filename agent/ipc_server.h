@@ -10,6 +10,8 @@
 #ifndef MNG_AGENT_IPC_SERVER_H
 #define MNG_AGENT_IPC_SERVER_H
 
+#include <sys/types.h>
+
 #include "agent.h"
 #include "loop.h"
 
@@ -24,6 +26,13 @@ int ipc_server_new(struct agent *a, struct loop *l, const char *path, struct ipc
 
 /* ipc_server_broadcast - send an event message (a JSON object text) to every watcher. */
 void ipc_server_broadcast(struct ipc_server *s, const char *event_json);
+
+/*
+ * ipc_server_send_user - send an event message to the session-watch
+ * connections of uid only (mnguard-session(1)); one that does not read is
+ * dropped.
+ */
+void ipc_server_send_user(struct ipc_server *s, uid_t uid, const char *event_json);
 
 /* ipc_server_free - close every connection and the socket, unlink the path. */
 void ipc_server_free(struct ipc_server **s);

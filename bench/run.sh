@@ -175,3 +175,7 @@ MNG_BUILD=$B sh bench/pam.sh || fail "the PAM login benchmark failed"
 # The individual-number detector beside grep -P and a check-digit filter, on
 # clean and on number-heavy Japanese text (bench/mynumber.sh).
 MNG_BUILD=$B sh bench/mynumber.sh || fail "the individual-number detector benchmark failed"
+
+# Copy-to-redaction latency of the clipboard guard under Xvfb, median and p99
+# over 200 copies (bench/session.sh).
+MNG_BUILD=$B sh bench/session.sh || fail "the clipboard guard benchmark failed"

@@ -51,7 +51,9 @@ bool mng_ipc_op_self_authorized(enum mng_ipc_op op)
 	       op == MNG_IPC_OP_AUTH_REPORT || op == MNG_IPC_OP_EXEMPTION_REDEEM ||
 	       op == MNG_IPC_OP_EXEMPTION_REQUEST || op == MNG_IPC_OP_EXEMPTION_ENTER ||
 	       op == MNG_IPC_OP_EXEMPTION_CHECK || op == MNG_IPC_OP_LOGIN_REQUEST ||
-	       op == MNG_IPC_OP_LOGIN_PASS || op == MNG_IPC_OP_PRINT_CHECK;
+	       op == MNG_IPC_OP_LOGIN_PASS || op == MNG_IPC_OP_PRINT_CHECK ||
+	       op == MNG_IPC_OP_SESSION_POLICY || op == MNG_IPC_OP_CLIPBOARD_REPORT ||
+	       op == MNG_IPC_OP_SESSION_WATCH;
 }
 
 /* ---- UTF-8 ---- */
@@ -617,6 +619,86 @@ static int format_print_args(struct json_object *o, const struct mng_ipc_request
 	return 0;
 }
 
+/* ---- clipboard-report ---- */
+
+static int parse_clip_args(struct json_object *args, struct mng_ipc_request *req,
+			   struct mng_ipc_error *err)
+{
+	static const char *const keys[] = {"event",	 "selection", "individual", "corporate",
+					   "invalid_utf8", "unread",	"bytes",      "owner_pid",
+					   NULL};
+	static const struct {
+		const char *key;
+		uint64_t max;
+		size_t off;
+	} nums[] = {
+	    {"individual", MNG_IPC_COUNT_MAX, offsetof(struct mng_ipc_request, individual)},
+	    {"corporate", MNG_IPC_COUNT_MAX, offsetof(struct mng_ipc_request, corporate)},
+	    {"bytes", UINT32_MAX, offsetof(struct mng_ipc_request, bytes)},
+	    {"owner_pid", MNG_IPC_PID_MAX, offsetof(struct mng_ipc_request, owner_pid)},
+	};
+	struct json_object *v;
+	const char *bad, *s;
+	uint64_t n;
+	size_t i;
+
+	if (!args || !json_object_is_type(args, json_type_object))
+		return req_fail(err, EINVAL, "clipboard-report needs \"args\", an object");
+	if ((bad = unknown_key(args, keys)))
+		return req_fail(err, EINVAL, "unknown argument \"%.64s\" for clipboard-report", bad);
+	if (!json_object_object_get_ex(args, "event", &v) || !(s = get_str(v)) ||
+	    !mng_ipc_clip_event_ok(s))
+		return req_fail(err, EINVAL, "args.event must be \"redact\" or \"block\"");
+	memcpy(req->clip_event, s, strlen(s) + 1);
+	if (!json_object_object_get_ex(args, "selection", &v) || !(s = get_str(v)) ||
+	    !mng_ipc_selection_ok(s))
+		return req_fail(err, EINVAL, "args.selection must be \"CLIPBOARD\" or \"PRIMARY\"");
+	memcpy(req->selection, s, strlen(s) + 1);
+	for (i = 0; i < MNG_ARRAY_SIZE(nums); i++) {
+		if (!json_object_object_get_ex(args, nums[i].key, &v))
+			continue;
+		if (!get_uint(v, nums[i].max, &n))
+			return req_fail(err, EINVAL, "args.%s must be an integer 0..%" PRIu64,
+					nums[i].key, nums[i].max);
+		*(uint32_t *)((char *)req + nums[i].off) = (uint32_t)n;
+	}
+	if (json_object_object_get_ex(args, "invalid_utf8", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return req_fail(err, EINVAL, "args.invalid_utf8 must be true or false");
+		req->invalid_utf8 = json_object_get_boolean(v);
+	}
+	if (json_object_object_get_ex(args, "unread", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return req_fail(err, EINVAL, "args.unread must be true or false");
+		req->unread = json_object_get_boolean(v);
+	}
+	return 0;
+}
+
+static int format_clip_args(struct json_object *o, const struct mng_ipc_request *req)
+{
+	struct json_object *args = json_object_new_object();
+
+	if (!add(o, "args", args))
+		return -ENOMEM;
+	if (strnlen(req->clip_event, sizeof(req->clip_event)) >= sizeof(req->clip_event) ||
+	    strnlen(req->selection, sizeof(req->selection)) >= sizeof(req->selection) ||
+	    !mng_ipc_clip_event_ok(req->clip_event) || !mng_ipc_selection_ok(req->selection) ||
+	    req->individual > MNG_IPC_COUNT_MAX || req->corporate > MNG_IPC_COUNT_MAX ||
+	    req->owner_pid > MNG_IPC_PID_MAX)
+		return -EINVAL;
+	if (!add(args, "event", json_object_new_string(req->clip_event)) ||
+	    !add(args, "selection", json_object_new_string(req->selection)) ||
+	    !add(args, "individual", json_object_new_int64(req->individual)) ||
+	    !add(args, "corporate", json_object_new_int64(req->corporate)) ||
+	    !add(args, "invalid_utf8", json_object_new_boolean(req->invalid_utf8)) ||
+	    !add(args, "unread", json_object_new_boolean(req->unread)) ||
+	    !add(args, "bytes", json_object_new_int64(req->bytes)) ||
+	    !add(args, "owner_pid", json_object_new_int64(req->owner_pid)))
+		return -ENOMEM;
+	return 0;
+}
+
 static int parse_args(struct json_object *args, struct mng_ipc_request *req,
 		      struct mng_ipc_error *err)
 {
@@ -633,6 +715,8 @@ static int parse_args(struct json_object *args, struct mng_ipc_request *req,
 
 	if (req->op == MNG_IPC_OP_PRINT_CHECK)
 		return parse_print_args(args, req, err);
+	if (req->op == MNG_IPC_OP_CLIPBOARD_REPORT)
+		return parse_clip_args(args, req, err);
 	x = xargs_of(req->op, &nx);
 	if (x)
 		return parse_xargs(args, req, x, nx, err);
@@ -872,6 +956,12 @@ int mng_ipc_request_format(const struct mng_ipc_request *req, char **ret_text, s
 		break;
 	case MNG_IPC_OP_PRINT_CHECK:
 		r = format_print_args(o, req);
+		if (r < 0)
+			goto out;
+		r = -ENOMEM;
+		break;
+	case MNG_IPC_OP_CLIPBOARD_REPORT:
+		r = format_clip_args(o, req);
 		if (r < 0)
 			goto out;
 		r = -ENOMEM;

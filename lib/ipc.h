@@ -74,7 +74,16 @@ enum mng_ipc_op {
 	MNG_IPC_OP_LOGIN_REQUEST,     /* user -> code (root: pam_mnguard) */
 	MNG_IPC_OP_LOGIN_PASS,	      /* user, secret, ticket (root: pam_mnguard) */
 	MNG_IPC_OP_PRINT_CHECK,	      /* printer, job, user, title, uri + the document fd (root, lp) */
+	MNG_IPC_OP_SESSION_POLICY,    /* the caller's clipboard policy (mnguard-session) */
+	MNG_IPC_OP_CLIPBOARD_REPORT,  /* a clipboard redaction or block of the caller's, audited */
+	MNG_IPC_OP_SESSION_WATCH,     /* the events that concern the caller */
 };
+
+/* clipboard-report: the values of "event" and "selection" */
+#define MNG_IPC_CLIP_EVENT_MAX 15  /* bytes of "redact" or "block" */
+#define MNG_IPC_SELECTION_MAX 15   /* bytes of "CLIPBOARD" or "PRIMARY" */
+#define MNG_IPC_COUNT_MAX 1000000  /* numbers counted in one report */
+#define MNG_IPC_PID_MAX 4194304	   /* the kernel's pid_max limit */
 
 #define MNG_IPC_PRINTER_MAX 127 /* bytes of a CUPS queue name */
 #define MNG_IPC_TITLE_MAX 255	/* bytes of a job title */
@@ -140,6 +149,19 @@ struct mng_ipc_request {
 	char title[MNG_IPC_TITLE_MAX + 1];
 	char uri[MNG_IPC_URI_MAX + 1];
 	uint32_t job;
+	/*
+	 * clipboard-report (mnguard-session): clip_event "redact" or "block",
+	 * selection "CLIPBOARD" or "PRIMARY" (both required); what the
+	 * detector found (individual, corporate: 0..MNG_IPC_COUNT_MAX,
+	 * invalid_utf8, unread: the text could not be read whole), its size
+	 * in bytes (bytes) and the pid of the selection's owner as the X
+	 * server reported it (owner_pid, 0 when unknown; a hint, not proof).
+	 * Never the content.
+	 */
+	char clip_event[MNG_IPC_CLIP_EVENT_MAX + 1];
+	char selection[MNG_IPC_SELECTION_MAX + 1];
+	uint32_t individual, corporate, bytes, owner_pid;
+	bool invalid_utf8, unread;
 };
 
 /* A failure, found locally or reported by the agent. */

@@ -50,6 +50,9 @@ static const char *const op_names[] = {
     [MNG_IPC_OP_LOGIN_REQUEST] = "login-request",
     [MNG_IPC_OP_LOGIN_PASS] = "login-pass",
     [MNG_IPC_OP_PRINT_CHECK] = "print-check",
+    [MNG_IPC_OP_SESSION_POLICY] = "session-policy",
+    [MNG_IPC_OP_CLIPBOARD_REPORT] = "clipboard-report",
+    [MNG_IPC_OP_SESSION_WATCH] = "session-watch",
 };
 
 static const char *const auth_events[] = {
@@ -119,6 +122,16 @@ bool mng_ipc_auth_event_ok(const char *event)
 		if (!strcmp(event, auth_events[i]))
 			return true;
 	return false;
+}
+
+bool mng_ipc_clip_event_ok(const char *s)
+{
+	return s && (!strcmp(s, "redact") || !strcmp(s, "block"));
+}
+
+bool mng_ipc_selection_ok(const char *s)
+{
+	return s && (!strcmp(s, "CLIPBOARD") || !strcmp(s, "PRIMARY"));
 }
 
 bool mng_ipc_user_name_ok(const char *s)

@@ -43,6 +43,12 @@ size_t mng_ipc_text_clean(const char *s, char *out, size_t max, bool controls_to
  */
 bool mng_ipc_auth_event_ok(const char *event);
 
+/* mng_ipc_clip_event_ok - whether s is a clipboard-report event: "redact" or "block". */
+bool mng_ipc_clip_event_ok(const char *s);
+
+/* mng_ipc_selection_ok - whether s names a guarded X selection: "CLIPBOARD" or "PRIMARY". */
+bool mng_ipc_selection_ok(const char *s);
+
 /* mng_ipc_user_name_ok - whether s is a POSIX user name [a-z_][a-z0-9_.-]{0,31}. */
 bool mng_ipc_user_name_ok(const char *s);
 

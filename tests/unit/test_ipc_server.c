@@ -417,6 +417,46 @@ int agent_print_check(struct agent *a, const struct agent_print_job *job, int do
 	return 0;
 }
 
+/* mnguard-session's ops (agent/session_ops.c is tested with the real agent in test_session.sh) */
+int session_ops_new(struct agent *a, struct ipc_server *s, struct loop *l,
+		    struct session_ops **ret)
+{
+	*ret = NULL;
+	return 0;
+}
+
+void session_ops_free(struct session_ops **so)
+{
+}
+
+struct json_object *session_ops_policy(struct session_ops *so, uid_t uid, int *ret_err, char *msg,
+				       size_t msglen)
+{
+	*ret_err = EPERM;
+	snprintf(msg, msglen, "no session ops in this test");
+	return NULL;
+}
+
+int session_ops_clip_report(struct session_ops *so, const struct mng_ipc_request *req,
+			    const struct agent_peer *by, char *msg, size_t msglen)
+{
+	return -EPERM;
+}
+
+bool session_ops_concerns(struct session_ops *so, uid_t uid, const char *event_json)
+{
+	return false;
+}
+
+void session_ops_print(struct session_ops *so, const struct agent_print_job *job,
+		       const struct agent_print_result *res)
+{
+}
+
+void session_ops_exempt_granted(struct session_ops *so, uid_t uid, const char *id)
+{
+}
+
 static int teardown(void **state)
 {
 	int st;
