@@ -10,7 +10,8 @@ libfido2-dev libcbor-dev libpam0g-dev libpam-wrapper libpamtest0-dev libpam-u2f 
 umockdev libumockdev-dev usbguard libusbguard-dev \
 qemu-system-x86 busybox-static \
 cups cups-daemon cups-client cups-bsd cups-ipp-utils libcups2-dev libpoppler-glib-dev poppler-utils \
-debhelper lintian debootstrap fakeroot dpkg-dev"
+debhelper lintian debootstrap fakeroot dpkg-dev \
+xvfb xclip xsel dunst dbus-daemon dbus-bin locales libx11-dev libxfixes-dev libxres-dev libnotify-dev"
 
 missing=""
 for p in $PKGS; do
