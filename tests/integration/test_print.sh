@@ -261,6 +261,35 @@ check "clean PDF: audit print.allow with rule and sha256" \
 	sh -c "grep '\"event\":\"print.allow\"' '$T/agent/log/audit.log' | grep 'job $j1 ' |
 		grep -q 'sha256=$(sha256sum "$T/docs/clean.pdf" | cut -c1-64) .*pages=1 content=clean'"
 
+# 1b. the job's user is the caller's real uid (PeerCred), whatever the client claims
+audit_user() { # JOB: the user named in the job's audit record subject
+	grep "\"event\":\"print\.[a-z]*\".*job $1 " "$T/agent/log/audit.log" | head -n 1 |
+		sed -n 's/.*"subject":"\([^ "]*\) (by uid.*/\1/p'
+}
+check "clean PDF: the audit record names the real user (nobody)" test "$(audit_user "$j1")" = nobody
+js=$(setpriv --reuid=daemon --regid=daemon --clear-groups env CUPS_SERVER="$CUPS_SERVER" \
+	lp -U nobody -d office -t spoof-lp "$T/docs/clean.pdf" 2>"$T/lp-spoof.err" </dev/null |
+	sed -n 's/^request id is [^ ]*-\([0-9]*\) .*/\1/p')
+if [ -n "$js" ]; then
+	wait_state "$js" office completed pending-held >/dev/null 2>&1
+	check "lp -U nobody by daemon: the job is daemon's" test "$(audit_user "$js")" = daemon
+else
+	check "lp -U nobody by daemon: refused (no job, nothing audited as nobody)" \
+		sh -c "! grep -q 'spoof-lp' '$T/agent/log/audit.log'"
+fi
+ji=$(setpriv --reuid=daemon --regid=daemon --clear-groups env CUPS_SERVER="$CUPS_SERVER" \
+	ipptool -c -d user=nobody -d title=spoof-ipp -f "$T/docs/clean.pdf" \
+	"$URI_BASE/printers/office" "$SRC/tests/print/print-as.test" 2>/dev/null </dev/null |
+	sed -n '2s/^\([0-9][0-9]*\).*/\1/p')
+if [ -n "$ji" ]; then
+	wait_state "$ji" office completed pending-held >/dev/null 2>&1
+	check "ipptool requesting-user-name=nobody by daemon: the job is daemon's" \
+		test "$(audit_user "$ji")" = daemon
+else
+	check "ipptool requesting-user-name=nobody by daemon: refused" \
+		sh -c "! grep -q 'spoof-ipp' '$T/agent/log/audit.log'"
+fi
+
 # 2. a PDF with a full-width individual number is held
 j2=$(submit mynumber-fullwidth.pdf office)
 check "full-width My Number PDF is held" wait_state "$j2" office pending-held
