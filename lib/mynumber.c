@@ -135,141 +135,284 @@ static bool all_ascii16(const unsigned char *s)
 
 #define REP16(...) _mm256_setr_epi8(__VA_ARGS__, __VA_ARGS__)
 
-/* True when the 32 bytes in (after the 32 bytes prev) hold an error. */
-__attribute__((target("avx2"), always_inline)) static inline bool block_bad(__m256i prev,
-									    __m256i in)
+/* The constants of the vector code (see half_errors, half_busy and block_busy_avx2). */
+struct vconst {
+	__m256i t_hi1, t_lo1, t_hi2, nib, hibit, third, fourth, ef, bc, fw_bias, dig_bias, dig_min,
+	    unfinished;
+};
+
+__attribute__((target("avx2"), always_inline)) static inline void vconst_init(struct vconst *k)
 {
-	const __m256i t_hi1 = REP16(E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG,
-				    E_CONT, E_CONT, E_CONT, E_CONT, E_SHORT | E_OL2, E_SHORT,
-				    E_SHORT | E_OL3 | E_SURR, E_SHORT | E_BIG | E_OL4);
-	const __m256i t_lo1 = REP16(
+	k->t_hi1 = REP16(E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_CONT,
+			 E_CONT, E_CONT, E_CONT, E_SHORT | E_OL2, E_SHORT, E_SHORT | E_OL3 | E_SURR,
+			 E_SHORT | E_BIG | E_OL4);
+	k->t_lo1 = REP16(
 	    E_LO_ALL | E_OL2 | E_OL3 | E_OL4, E_LO_ALL | E_OL2, E_LO_ALL, E_LO_ALL,
 	    E_LO_ALL | E_BIG, E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4,
 	    E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4,
 	    E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4,
 	    E_LO_ALL | E_BIG | E_OL4 | E_SURR, E_LO_ALL | E_BIG | E_OL4, E_LO_ALL | E_BIG | E_OL4);
-	const __m256i t_hi2 = REP16(
-	    E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2,
-	    E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_HI2_CONT | E_OL3 | E_OL4,
-	    E_HI2_CONT | E_OL3 | E_BIG, E_HI2_CONT | E_SURR | E_BIG, E_HI2_CONT | E_SURR | E_BIG,
-	    E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2);
-	const __m256i nib = _mm256_set1_epi8(0x0f), hibit = _mm256_set1_epi8((char)0x80);
-	const __m256i third = _mm256_set1_epi8((char)(0xe0 - 0x80));
-	const __m256i fourth = _mm256_set1_epi8((char)(0xf0 - 0x80));
-	__m256i p1, p2, p3, sc, must, err, edge;
+	k->t_hi2 = REP16(E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2,
+			 E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2,
+			 E_HI2_CONT | E_OL3 | E_OL4, E_HI2_CONT | E_OL3 | E_BIG,
+			 E_HI2_CONT | E_SURR | E_BIG, E_HI2_CONT | E_SURR | E_BIG, E_SHORT | E_OL2,
+			 E_SHORT | E_OL2, E_SHORT | E_OL2, E_SHORT | E_OL2);
+	k->nib = _mm256_set1_epi8(0x0f);
+	k->hibit = _mm256_set1_epi8((char)0x80);
+	k->third = _mm256_set1_epi8((char)(0xe0 - 0x80));
+	k->fourth = _mm256_set1_epi8((char)(0xf0 - 0x80));
+	k->ef = _mm256_set1_epi8((char)0xef);
+	k->bc = _mm256_set1_epi8((char)0xbc);
+	k->fw_bias = _mm256_set1_epi8((char)(0x76 - 0x90));
+	k->dig_bias = _mm256_set1_epi8(0x76 - 0x30);
+	k->dig_min = _mm256_set1_epi8(0x75);
+	/* Past these in the last three bytes, a sequence is unfinished. */
+	k->unfinished = _mm256_setr_epi8(
+	    (char)0xff, (char)0xff, (char)0xff, (char)0xff, (char)0xff, (char)0xff, (char)0xff,
+	    (char)0xff, (char)0xff, (char)0xff, (char)0xff, (char)0xff, (char)0xff, (char)0xff,
+	    (char)0xff, (char)0xff, (char)0xff, (char)0xff, (char)0xff, (char)0xff, (char)0xff,
+	    (char)0xff, (char)0xff, (char)0xff, (char)0xff, (char)0xff, (char)0xff, (char)0xff,
+	    (char)0xff, (char)(0xf0 - 1), (char)(0xe0 - 1), (char)(0xc0 - 1));
+	/*
+	 * Opaque to the compiler from here: kept in registers or spilled
+	 * once, never rebuilt inside the loop.
+	 */
+	__asm__("" : "+x"(k->t_hi1), "+x"(k->t_lo1), "+x"(k->t_hi2), "+x"(k->nib));
+	__asm__("" : "+x"(k->hibit), "+x"(k->third), "+x"(k->fourth), "+x"(k->ef));
+	__asm__("" : "+x"(k->bc), "+x"(k->fw_bias), "+x"(k->dig_bias), "+x"(k->dig_min));
+	__asm__("" : "+x"(k->unfinished));
+}
 
-	if ((_mm256_movemask_epi8(in) | _mm256_movemask_epi8(prev)) == 0)
-		return false; /* all ASCII after all ASCII */
-	edge = _mm256_permute2x128_si256(prev, in, 0x21);
-	p1 = _mm256_alignr_epi8(in, edge, 15);
-	p2 = _mm256_alignr_epi8(in, edge, 14);
-	p3 = _mm256_alignr_epi8(in, edge, 13);
+/*
+ * The bytes of in that are 0x30-0x39 (bias 0x46) or 0x90-0x99 (bias
+ * 0xe6): x + bias as a signed byte is then 0x76-0x7f, above 0x75.
+ */
+__attribute__((target("avx2"), always_inline)) static inline __m256i
+in_range(const struct vconst *k, __m256i in, __m256i bias)
+{
+	return _mm256_cmpgt_epi8(_mm256_add_epi8(in, bias), k->dig_min);
+}
+
+/* ASCII digits of in. */
+__attribute__((target("avx2"), always_inline)) static inline __m256i
+ascii_digits(const struct vconst *k, __m256i in)
+{
+	return in_range(k, in, k->dig_bias);
+}
+
+/*
+ * The UTF-8 error bits of the 32 bytes in at p (zero where nothing is
+ * wrong), from the byte before each (p1), two before (p2) and three before
+ * (p3), which are read from memory: the three bytes before p must be
+ * readable. *fw receives the bytes of in that end a full-width digit
+ * (EF BC 90-99).
+ */
+__attribute__((target("avx2"), always_inline)) static inline __m256i
+half_errors(const struct vconst *k, const unsigned char *p, __m256i in, __m256i *fw)
+{
+	const __m256i p1 = _mm256_loadu_si256((const __m256i *)(p - 1));
+	const __m256i p2 = _mm256_loadu_si256((const __m256i *)(p - 2));
+	const __m256i p3 = _mm256_loadu_si256((const __m256i *)(p - 3));
+	__m256i sc, must;
+
 	sc = _mm256_and_si256(
 	    _mm256_and_si256(
-		_mm256_shuffle_epi8(t_hi1, _mm256_and_si256(_mm256_srli_epi16(p1, 4), nib)),
-		_mm256_shuffle_epi8(t_lo1, _mm256_and_si256(p1, nib))),
-	    _mm256_shuffle_epi8(t_hi2, _mm256_and_si256(_mm256_srli_epi16(in, 4), nib)));
+		_mm256_shuffle_epi8(k->t_hi1, _mm256_and_si256(_mm256_srli_epi16(p1, 4), k->nib)),
+		_mm256_shuffle_epi8(k->t_lo1, _mm256_and_si256(p1, k->nib))),
+	    _mm256_shuffle_epi8(k->t_hi2, _mm256_and_si256(_mm256_srli_epi16(in, 4), k->nib)));
 	must = _mm256_and_si256(
-	    _mm256_or_si256(_mm256_subs_epu8(p2, third), _mm256_subs_epu8(p3, fourth)), hibit);
-	err = _mm256_xor_si256(sc, must);
-	return !_mm256_testz_si256(err, err);
+	    _mm256_or_si256(_mm256_subs_epu8(p2, k->third), _mm256_subs_epu8(p3, k->fourth)),
+	    k->hibit);
+	*fw = _mm256_and_si256(
+	    _mm256_and_si256(_mm256_cmpeq_epi8(p2, k->ef), _mm256_cmpeq_epi8(p1, k->bc)),
+	    in_range(k, in, k->fw_bias));
+	return _mm256_xor_si256(sc, must);
 }
 
-__attribute__((target("avx2"), always_inline)) static inline __m256i
-load_prev(const unsigned char *s, size_t b)
-{
-	return b ? _mm256_loadu_si256((const __m256i *)(s + b - 32)) : _mm256_setzero_si256();
-}
+static size_t take_run(const unsigned char *s, size_t len, size_t i, struct mng_mn_result *r,
+		       struct mng_mn_match *matches, size_t max_matches);
 
 /*
- * Validity is checked block by block (32 bytes, aligned to the start of
- * the input) as the search for digits moves on: checked is the end of the
- * blocks checked so far, bad the first block that failed when failed is set
- * (the padding block at n when only the end was cut short).
+ * Where the vector scan stands: b the next block, bad the first block that
+ * held a UTF-8 error (SIZE_MAX while none did); after a block with digits,
+ * m marks its ASCII digits and f the last bytes of its full-width digits
+ * (bit k for byte b + k).
  */
-struct check {
-	size_t checked, bad;
-	bool failed;
+struct vscan {
+	size_t b, bad;
+	uint64_t m, f;
 };
 
-/* Check the full blocks from c->checked up to to (a multiple of 32). */
-__attribute__((target("avx2"))) static void check_upto_avx2(const unsigned char *s, size_t n,
-							    struct check *c, size_t to)
+/*
+ * Check the 64 bytes at p (block offset b; the three bytes before p are
+ * read too) for UTF-8 validity, recording the block in st->bad when it is
+ * the first bad one, and mark its digits in st->m and st->f; true when it
+ * holds digits. Called only for the blocks that block_busy_avx2 found
+ * busy, so it may be slow; it makes its own constants, so that the loop
+ * calling it keeps its own in registers.
+ */
+__attribute__((target("avx2"), noinline)) static bool block_avx2(const unsigned char *p, size_t b,
+								 struct vscan *st)
 {
-	for (; c->checked < to; c->checked += 32)
-		if (!c->failed &&
-		    block_bad(load_prev(s, c->checked),
-			      _mm256_loadu_si256((const __m256i *)(s + c->checked)))) {
-			c->bad = c->checked;
-			c->failed = true;
-		}
-}
+	struct vconst k;
+	__m256i lo, hi, err, fl, fh;
 
-/* Check the rest of s, the last block padded with NULs (a sequence cut short fails on them). */
-__attribute__((target("avx2"))) static void check_end_avx2(const unsigned char *s, size_t n,
-							   struct check *c)
-{
-	unsigned char tail[32] = {0};
-
-	check_upto_avx2(s, n, c, n & ~(size_t)31);
-	if (c->failed)
-		return;
-	/* When n is a multiple of 32 this block is all padding, at offset n. */
-	if (n > c->checked)
-		memcpy(tail, s + c->checked, n - c->checked);
-	if (block_bad(load_prev(s, c->checked), _mm256_loadu_si256((const __m256i *)tail))) {
-		c->bad = c->checked;
-		c->failed = true;
-	}
+	vconst_init(&k);
+	lo = _mm256_loadu_si256((const __m256i *)p);
+	hi = _mm256_loadu_si256((const __m256i *)(p + 32));
+	err = _mm256_or_si256(half_errors(&k, p, lo, &fl), half_errors(&k, p + 32, hi, &fh));
+	if (!_mm256_testz_si256(err, err) && st->bad == SIZE_MAX)
+		st->bad = b;
+	st->m = (uint32_t)_mm256_movemask_epi8(ascii_digits(&k, lo)) |
+		(uint64_t)(uint32_t)_mm256_movemask_epi8(ascii_digits(&k, hi)) << 32;
+	st->f = (uint32_t)_mm256_movemask_epi8(fl) | (uint64_t)(uint32_t)_mm256_movemask_epi8(fh)
+							 << 32;
+	return st->m || st->f;
 }
 
 /*
- * Next offset >= i whose byte may start a digit (0x30-0x39 or 0xEF), found
- * in full 32-byte blocks, each checked for UTF-8 on the way; or the first
- * offset >= i of the last, partial block when there is none.
+ * Nonzero where the 32 bytes in at p may hold a UTF-8 error or a digit:
+ * half_errors without its full-width digits, and a single range test per
+ * byte instead: 90-99 where the byte two before is EF (the last byte of a
+ * full-width digit, or rarely of EF BD 90-99, EF BE 90-99 and the like),
+ * 30-39 elsewhere. An ASCII digit two after an EF is a UTF-8 error, which
+ * makes the block busy anyway.
  */
-__attribute__((target("avx2"))) static size_t next_candidate_avx2(const unsigned char *s, size_t n,
-								  size_t i, struct check *c)
+__attribute__((target("avx2"), always_inline)) static inline __m256i
+half_busy(const struct vconst *k, const unsigned char *p, __m256i in)
 {
-	const __m256i bias = _mm256_set1_epi8((char)0x50), lim = _mm256_set1_epi8((char)0x8a),
-		      ef = _mm256_set1_epi8((char)0xef), bc = _mm256_set1_epi8((char)0xbc),
-		      bias_fw = _mm256_set1_epi8((char)0xf0);
-	size_t b = i & ~(size_t)31;
-	__m256i in, in1, in2, fw;
-	uint32_t m;
+	const __m256i p1 = _mm256_loadu_si256((const __m256i *)(p - 1));
+	const __m256i p2 = _mm256_loadu_si256((const __m256i *)(p - 2));
+	const __m256i p3 = _mm256_loadu_si256((const __m256i *)(p - 3));
+	__m256i sc, must, bias;
 
-	check_upto_avx2(s, n, c, b);
-	for (; n - b >= 32; b += 32) {
-		in = _mm256_loadu_si256((const __m256i *)(s + b));
-		if (c->checked == b) {
-			if (!c->failed && block_bad(load_prev(s, b), in)) {
-				c->bad = b;
-				c->failed = true;
+	sc = _mm256_and_si256(
+	    _mm256_and_si256(
+		_mm256_shuffle_epi8(k->t_hi1, _mm256_and_si256(_mm256_srli_epi16(p1, 4), k->nib)),
+		_mm256_shuffle_epi8(k->t_lo1, _mm256_and_si256(p1, k->nib))),
+	    _mm256_shuffle_epi8(k->t_hi2, _mm256_and_si256(_mm256_srli_epi16(in, 4), k->nib)));
+	must = _mm256_and_si256(
+	    _mm256_or_si256(_mm256_subs_epu8(p2, k->third), _mm256_subs_epu8(p3, k->fourth)),
+	    k->hibit);
+	bias = _mm256_blendv_epi8(k->dig_bias, k->fw_bias, _mm256_cmpeq_epi8(p2, k->ef));
+	return _mm256_or_si256(_mm256_xor_si256(sc, must), in_range(k, in, bias));
+}
+
+/*
+ * True when the 64 bytes at p (the 32 before p are read too) may hold a
+ * UTF-8 error or a digit. An all-ASCII block can only be wrong through a
+ * sequence left unfinished before it, so only its digits are looked for.
+ */
+__attribute__((target("avx2"), always_inline)) static inline bool
+block_busy_avx2(const struct vconst *k, const unsigned char *p)
+{
+	__m256i lo, hi, any;
+
+	lo = _mm256_loadu_si256((const __m256i *)p);
+	hi = _mm256_loadu_si256((const __m256i *)(p + 32));
+	if (__builtin_expect(!_mm256_movemask_epi8(_mm256_or_si256(lo, hi)), 0))
+		any = _mm256_or_si256(
+		    _mm256_or_si256(ascii_digits(k, lo), ascii_digits(k, hi)),
+		    _mm256_subs_epu8(_mm256_loadu_si256((const __m256i *)(p - 32)), k->unfinished));
+	else
+		any = _mm256_or_si256(half_busy(k, p, lo), half_busy(k, p + 32, hi));
+	return !_mm256_testz_si256(any, any);
+}
+
+/*
+ * Go through the full blocks from st->b (at least 64) up to end (a
+ * multiple of 64): true at the first that holds digits (st->b its
+ * offset, st->m and st->f set), false when there is none (st->b == end).
+ * Kept apart from the reading of runs, and calling block_avx2 only for
+ * busy blocks, so that the loop keeps its constants in registers.
+ */
+__attribute__((target("avx2"), noinline)) static bool next_digits_avx2(const unsigned char *s,
+								       size_t end, struct vscan *st)
+{
+	struct vconst k;
+	size_t b;
+
+	vconst_init(&k);
+	for (b = st->b; b < end; b += 64)
+		if (__builtin_expect(block_busy_avx2(&k, s + b), 0) && block_avx2(s + b, b, st)) {
+			st->b = b;
+			return true;
+		}
+	st->b = end;
+	return false;
+}
+
+/*
+ * The block at st->b from a copy: the first block (with NULs before it)
+ * or the last (the rest of s, possibly nothing, with NULs after it, so
+ * that a sequence cut short by the end fails on them).
+ */
+__attribute__((target("avx2"), noinline)) static bool copy_digits_avx2(const unsigned char *s,
+								       size_t n, struct vscan *st)
+{
+	unsigned char tmp[32 + 64];
+	size_t b = st->b, len = n - b < 64 ? n - b : 64;
+	struct vconst k;
+
+	vconst_init(&k);
+	memset(tmp, 0, sizeof(tmp));
+	if (b >= 32)
+		memcpy(tmp, s + b - 32, 32);
+	if (len)
+		memcpy(tmp + 32, s + b, len);
+	return block_avx2(tmp + 32, b, st);
+}
+
+/*
+ * One pass over s in 64-byte blocks: each block is checked for UTF-8
+ * validity, and the digits that start in it (or, full-width ones, end in
+ * it) are read as runs in input order; a run may reach into later blocks,
+ * whose digits before its end are then passed over. The first block and
+ * the last (short or empty) are read from a copy. Returns the offset of
+ * the first block that held a UTF-8 error (n for the empty last block when
+ * the input ends with a cut sequence and its length is a multiple of 64),
+ * or SIZE_MAX when there was none.
+ */
+__attribute__((target("avx2"))) static size_t scan_avx2(const unsigned char *s, size_t n,
+							struct mng_mn_result *r,
+							struct mng_mn_match *matches,
+							size_t max_matches)
+{
+	struct vscan st = {.b = 0, .bad = SIZE_MAX};
+	size_t full = n & ~(size_t)63, i = 0, b, k;
+	uint64_t m;
+	bool hit;
+
+	for (;;) {
+		b = st.b;
+		if (b == 0 || b == full) {
+			hit = copy_digits_avx2(s, n, &st);
+		} else {
+			hit = next_digits_avx2(s, full, &st);
+			b = st.b;
+			if (!hit)
+				continue; /* on to the last block */
+		}
+		if (hit) {
+			/* A full-width digit ending at b or b + 1 starts in the block before. */
+			for (k = 0; k < 2; k++)
+				if ((st.f >> k & 1) && b + k >= i + 2)
+					i = take_run(s, n, b + k - 2, r, matches, max_matches);
+			m = st.m | st.f >> 2;
+			while (m && i < b + 64) {
+				if (i > b)
+					m &= ~0ull << (i - b);
+				if (!m)
+					break;
+				k = (size_t)__builtin_ctzll(m);
+				i = take_run(s, n, b + k, r, matches, max_matches);
 			}
-			c->checked = b + 32;
 		}
-		/*
-		 * (x + 0x50) as a signed byte is below (int8)0x8a exactly when x
-		 * is 0x30-0x39; (x + 0xf0) likewise when x is 0x90-0x99. Where
-		 * the two bytes after the block's last are there too, only real
-		 * full-width digits (EF BC 90-99) are candidates, else every EF.
-		 */
-		fw = _mm256_cmpeq_epi8(in, ef);
-		if (n - b >= 34) {
-			in1 = _mm256_loadu_si256((const __m256i *)(s + b + 1));
-			in2 = _mm256_loadu_si256((const __m256i *)(s + b + 2));
-			fw =
-			    _mm256_and_si256(_mm256_and_si256(fw, _mm256_cmpeq_epi8(in1, bc)),
-					     _mm256_cmpgt_epi8(lim, _mm256_add_epi8(in2, bias_fw)));
-		}
-		m = (uint32_t)_mm256_movemask_epi8(
-		    _mm256_or_si256(_mm256_cmpgt_epi8(lim, _mm256_add_epi8(in, bias)), fw));
-		if (b < i)
-			m &= ~0u << (i - b);
-		if (m)
-			return b + (size_t)__builtin_ctz(m);
+		if (b == full)
+			break;
+		st.b = b + 64;
 	}
-	return b > i ? b : i;
+	return st.bad;
 }
 #endif
 
@@ -561,27 +704,16 @@ int mng_mynumber_scan(const char *buf, size_t len, struct mng_mn_result *ret,
 
 #ifdef HAVE_AVX2_PATH
 	if (__builtin_cpu_supports("avx2")) {
-		struct check c = {.checked = 0, .bad = len, .failed = false};
 		size_t p, k;
 
-		/* One pass: each block is checked for UTF-8 as the search reaches it. */
-		for (;;) {
-			i = next_candidate_avx2(s, len, i, &c);
-			if (len - i < 32)
-				i = next_candidate(s, len, i);
-			if (i >= len)
-				break;
-			i = take_run(s, len, i, &r, matches, max_matches);
-		}
-		check_end_avx2(s, len, &c);
-		if (c.failed) {
+		p = scan_avx2(s, len, &r, matches, max_matches);
+		if (p != SIZE_MAX) {
 			/*
-			 * Every block before c.bad passed, so the text before it
-			 * is valid but for a sequence the block's start may cut:
+			 * Every block before p passed, so the text before it is
+			 * valid but for a sequence the block's start may cut:
 			 * look for the first invalid byte the slow way from the
-			 * last byte before c.bad that is not a continuation.
+			 * last byte before p that is not a continuation.
 			 */
-			p = c.bad;
 			for (k = 0; p > 0 && k < 4; k++) {
 				p--;
 				if ((s[p] & 0xc0) != 0x80)

@@ -436,12 +436,13 @@ static size_t ref_first_invalid(const unsigned char *s, size_t n)
 
 /*
  * Every sequence of two bytes and every three bytes starting with a lead
- * byte, after a prefix that puts it across a 32-byte block boundary or not,
+ * byte, after a prefix that puts it across a 32- or 64-byte block boundary
+ * or not,
  * is judged as mng_utf8_len judges it, with the same first invalid offset.
  */
 static void test_utf8_matches_reference(void **state)
 {
-	static const size_t prefixes[] = {0, 29, 30, 31, 62};
+	static const size_t prefixes[] = {0, 29, 30, 31, 61, 62, 63};
 	unsigned char buf[128];
 	struct mng_mn_result r;
 	unsigned a, b, c;
@@ -495,6 +496,133 @@ static void test_utf8_random(void **state)
 		if (want < n)
 			assert_int_equal(r.first_invalid, want);
 	}
+}
+
+/*
+ * Put text at byte offset pos of buf: whole characters of fill (cycled)
+ * and then 'x' up to pos, text, then whole characters of fill for at least
+ * after bytes more. Returns the length.
+ */
+static size_t place(char *buf, const char *fill, size_t pos, const char *text, size_t after)
+{
+	size_t len = 0, fl = strlen(fill), f = 0, w;
+
+	for (;;) {
+		w = mng_utf8_len((const unsigned char *)fill + f, fl - f);
+		assert_true(w > 0);
+		if (len + w > pos)
+			break;
+		memcpy(buf + len, fill + f, w);
+		len += w;
+		f = (f + w) % fl;
+	}
+	memset(buf + len, 'x', pos - len);
+	len = pos;
+	memcpy(buf + len, text, strlen(text));
+	len += strlen(text);
+	for (f = 0; after > 0; after -= w < after ? w : after) {
+		w = mng_utf8_len((const unsigned char *)fill + f, fl - f);
+		memcpy(buf + len, fill + f, w);
+		len += w;
+		f = (f + w) % fl;
+	}
+	return len;
+}
+
+/*
+ * A number of each spelling at every offset across the first blocks of the
+ * vector scan (64 bytes each), inside fillers that exercise it: Japanese
+ * prose, ASCII, full-width brackets (EF BC 88) and letters or half-width
+ * katakana whose last byte is 90-99 two after an EF (EF BD 99, EF BE 95),
+ * which look like full-width digits to its first test. Also with the input
+ * ending right after the number.
+ */
+static void test_block_edges(void **state)
+{
+	static const char *const fills[] = {
+	    "住民基本台帳の事務、",
+	    "abc def. ",
+	    "（第五条）：",
+	    "\xef\xbd\x99\xef\xbe\x95\xef\xbd\x90ｱ",
+	};
+	static const struct {
+		const char *t;
+		enum mng_mn_kind kind;
+	} nums[] = {
+	    {"123456789018", MNG_MN_INDIVIDUAL},
+	    {"１２３４５６７８９０１８", MNG_MN_INDIVIDUAL},
+	    {"1２3４-5６7８ 9０1８", MNG_MN_INDIVIDUAL},
+	    {"１２３４－５６７８－９０１８", MNG_MN_INDIVIDUAL},
+	    {"7123\xe3\x80\x80"
+	     "4567\xe3\x80\x80"
+	     "89012",
+	     MNG_MN_CORPORATE},
+	    {"７１２３４５６７８９０１２", MNG_MN_CORPORATE},
+	};
+	char buf[512];
+	size_t f, k, pos, len, after;
+	struct scan s;
+
+	for (f = 0; f < sizeof(fills) / sizeof(fills[0]); f++)
+		for (k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
+			for (pos = 0; pos < 200; pos++)
+				for (after = 0; after <= 70; after += 70) {
+					len = place(buf, fills[f], pos, nums[k].t, after);
+					scan_n(buf, len, &s);
+					if (s.r.invalid_utf8 || s.n != 1 || s.m[0].off != pos ||
+					    s.m[0].len != strlen(nums[k].t) ||
+					    s.m[0].kind != nums[k].kind)
+						fail_msg("fill %zu number %zu at %zu (+%zu): "
+							 "invalid %d, "
+							 "%zu matches, first at %zu",
+							 f, k, pos, after, s.r.invalid_utf8, s.n,
+							 s.n ? s.m[0].off : 0);
+				}
+}
+
+/*
+ * An invalid byte or a cut sequence at every offset across the first
+ * blocks, after Japanese prose or ASCII, with a number after it: the first
+ * invalid offset is exact and the number is still found.
+ */
+static void test_invalid_at_block_edges(void **state)
+{
+	static const char *const fills[] = {"住民基本台帳の事務、", "abc def. "};
+	static const struct {
+		const char *t;
+		size_t num; /* offset of the number in t */
+	} bad[] = {
+	    {"\xff 123456789018", 2},
+	    {"\xe3\x81 123456789018", 3},
+	    {"\xef\xbc"
+	     "123456789018",
+	     2}, /* an ASCII digit two after EF */
+	    {"\xc0\xb1 123456789018", 3},
+	    {"\xed\xa0\x80 123456789018", 4},
+	    {"\x80 １２３４５６７８９０１８", 2},
+	};
+	char buf[512];
+	size_t f, k, pos, len;
+	struct scan s;
+
+	for (f = 0; f < sizeof(fills) / sizeof(fills[0]); f++)
+		for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+			for (pos = 0; pos < 200; pos++) {
+				len = place(buf, fills[f], pos, bad[k].t, 40);
+				scan_n(buf, len, &s);
+				if (!s.r.invalid_utf8 || s.r.first_invalid != pos || s.n != 1 ||
+				    s.m[0].off != pos + bad[k].num)
+					fail_msg("fill %zu case %zu at %zu: invalid %d at %zu, %zu "
+						 "matches",
+						 f, k, pos, s.r.invalid_utf8, s.r.first_invalid,
+						 s.n);
+				/* The input ending inside the bad sequence or number. */
+				len = pos + bad[k].num - 1;
+				scan_n(buf, len, &s);
+				if (!s.r.invalid_utf8 || s.r.first_invalid != pos || s.n != 0)
+					fail_msg("fill %zu case %zu cut at %zu: invalid %d at %zu",
+						 f, k, len, s.r.invalid_utf8, s.r.first_invalid);
+			}
 }
 
 static void test_nul_bytes(void **state)
@@ -617,6 +745,8 @@ int main(void)
 	    cmocka_unit_test(test_invalid_utf8),
 	    cmocka_unit_test(test_utf8_matches_reference),
 	    cmocka_unit_test(test_utf8_random),
+	    cmocka_unit_test(test_block_edges),
+	    cmocka_unit_test(test_invalid_at_block_edges),
 	    cmocka_unit_test(test_nul_bytes),
 	    cmocka_unit_test(test_api_errors),
 	    cmocka_unit_test(test_16mib),
