@@ -23,7 +23,7 @@
 #include "events.h"
 #include "exempt.h"
 
-static void uid_subject(uid_t uid, char *buf, size_t size)
+void agent_uid_subject(uid_t uid, char *buf, size_t size)
 {
 	struct passwd pw, *pwp = NULL;
 	char tmp[1024];
@@ -53,6 +53,7 @@ static void report_policy(struct agent *a, enum ev_type t, int prio, const char 
 int agent_new(const struct mng_config *cfg, struct mng_audit *audit, struct agent **ret)
 {
 	struct mng_ruleset *rs = NULL;
+	struct bundle_loaded bl;
 	struct agent *a;
 	char detail[64];
 	int r;
@@ -65,12 +66,13 @@ int agent_new(const struct mng_config *cfg, struct mng_audit *audit, struct agen
 	a->pid = getpid();
 	a->started = time(NULL);
 	a->next_id = 1;
-	r = policy_load(a, &rs, a->error, sizeof(a->error));
+	r = policy_load(a, &rs, &bl, a->error, sizeof(a->error));
 	if (r >= 0) {
 		a->rules = rs;
 		a->loaded = time(NULL);
 		snprintf(detail, sizeof(detail), "%d rules", r);
 		report_policy(a, EV_POLICY_LOAD, LOG_INFO, NULL, "ok", detail);
+		bundle_loaded_apply(a, &bl);
 	} else {
 		r = policy_fallback(&rs);
 		if (r < 0) {
@@ -106,15 +108,16 @@ void agent_free(struct agent **ap)
 int agent_policy_reload(struct agent *a, uid_t uid, char *err, size_t errlen)
 {
 	struct mng_ruleset *rs = NULL;
+	struct bundle_loaded bl;
 	char subject[300], *why;
 	char detail[64];
 	int r;
 
-	uid_subject(uid, subject, sizeof(subject));
+	agent_uid_subject(uid, subject, sizeof(subject));
 	why = calloc(1, AGENT_ERROR_MAX);
 	if (!why)
 		return -ENOMEM;
-	r = policy_load(a, &rs, why, AGENT_ERROR_MAX);
+	r = policy_load(a, &rs, &bl, why, AGENT_ERROR_MAX);
 	if (r < 0) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s", why);
@@ -131,6 +134,7 @@ int agent_policy_reload(struct agent *a, uid_t uid, char *err, size_t errlen)
 	a->error[0] = '\0';
 	snprintf(detail, sizeof(detail), "%d rules", r);
 	report_policy(a, EV_POLICY_LOAD, LOG_INFO, subject, "ok", detail);
+	bundle_loaded_apply(a, &bl);
 	(void)agent_rescan(a, "policy reload", true);
 	return r;
 }
@@ -149,6 +153,8 @@ void agent_get_status(const struct agent *a, struct agent_status *ret)
 	ret->fallback = a->fallback;
 	ret->loaded = a->loaded;
 	ret->error = a->error[0] ? a->error : NULL;
+	ret->policy_version = a->bundle_version;
+	ret->policy_kid = a->bundle_version ? a->bundle_kid : NULL;
 	ret->devices = a->n_devs;
 	for (i = 0; i < a->n_devs; i++)
 		if (a->devs[i]->pub.target == MNG_TARGET_ALLOW)
@@ -203,7 +209,7 @@ int agent_device_set_target(struct agent *a, uint32_t id, enum mng_target target
 			 "allowed");
 		return -EINVAL;
 	}
-	uid_subject(uid, subject, sizeof(subject));
+	agent_uid_subject(uid, subject, sizeof(subject));
 	if (!permanent)
 		return agent_entry_set_manual(a, e, target, subject);
 

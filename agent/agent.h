@@ -40,6 +40,8 @@ struct agent_status {
 	bool fallback;		  /* the policy could not be loaded: hubs and HID only */
 	time_t loaded;		  /* when the policy in force was loaded */
 	const char *error;	  /* why the last load failed, borrowed, or NULL */
+	uint64_t policy_version;  /* signed bundle in force, 0 when none */
+	const char *policy_kid;	  /* its signer's kid, borrowed, or NULL */
 	size_t devices, allowed, blocked;
 };
 
@@ -71,6 +73,24 @@ int agent_device_set_target(struct agent *a, uint32_t id, enum mng_target target
  * Returns the number of rules, or -EINVAL / another -errno.
  */
 int agent_policy_reload(struct agent *a, uid_t uid, char *err, size_t errlen);
+
+/* agent_uid_subject - "uid 0 (root)" for audit records. */
+void agent_uid_subject(uid_t uid, char *buf, size_t size);
+
+/*
+ * agent_policy_install - install the signed policy bundle read from fd (an
+ * open regular file, borrowed) on behalf of subject: verify it against
+ * <trust_dir>/policy, refuse a version below the installed one, write its
+ * files into <state_dir>/policy atomically, load the new policy whole,
+ * then commit and judge every device again (bundle_install.c). Every step
+ * is audited (policy.bundle.verify, .install, .reject). msg says what
+ * happened. Returns 1 installed, 0 already installed (nothing changed),
+ * -EPERM (signature, key or format refused), -EINVAL (older version, a
+ * policy that does not load, not a regular file), -EIO, -ENOMEM. *ret_version is
+ * the bundle's version once it verified.
+ */
+int agent_policy_install(struct agent *a, int fd, const char *subject, char *msg, size_t msglen,
+			 uint64_t *ret_version);
 
 /* Who sent a request, as the kernel recorded it at connect time (SO_PEERCRED). */
 struct agent_peer {

@@ -80,6 +80,11 @@ struct agent {
 	time_t report_window; /* start of the current minute of non-root reports */
 	unsigned n_reports;   /* non-root reports in that minute */
 
+	/* the signed policy bundle in force (bundle_install.c); version 0: none */
+	uint64_t bundle_version;
+	char bundle_kid[17];
+	bool bundle_keys; /* it carries help desk keys, which replace <trust_dir>/helpdesk */
+
 	pid_t pid;
 	time_t started;
 	bool audit_failed; /* an append failed since start (STATUS says so) */
@@ -160,14 +165,51 @@ void agent_status_line(const struct agent *a, char *buf, size_t size);
  */
 bool agent_session_seat_uid(const struct agent *a, uid_t *ret_uid);
 
+/* ---- bundle_install.c ---- */
+
+struct mng_bundle;
+
+/* What bundle_policy_load found, for bundle_loaded_apply. */
+struct bundle_loaded {
+	uint64_t version; /* 0: no bundle */
+	char kid[17];
+	bool keys;	   /* it carries help desk keys */
+	size_t n_unsigned; /* require_signed_policy: rule files of rules_dir left out */
+	char unsigned_files[512];
+};
+
+/*
+ * bundle_policy_load - append the rules of the installed bundle (cand NULL:
+ * the one in <state_dir>/policy, verified again) or of cand (verified by
+ * the caller, its files already written) to rs, each file checked against
+ * the manifest's SHA-256. Returns 1 and fills *info, 0 when no bundle is
+ * installed and none is required, or -errno with diagnostics in diags
+ * (-ENOKEY: require_signed_policy and none installed).
+ */
+int bundle_policy_load(const struct agent *a, const struct mng_bundle *cand,
+		       struct bundle_loaded *info, struct mng_ruleset *rs, struct mng_diags *diags);
+
+/* bundle_loaded_apply - note the bundle in force in a; audit left-out rule files (policy.unsigned). */
+void bundle_loaded_apply(struct agent *a, const struct bundle_loaded *info);
+
+/* bundle_helpdesk_dir - the directory of help desk keys in force (the bundle's or trust_dir's). */
+void bundle_helpdesk_dir(const struct agent *a, char *buf, size_t size);
+
 /* ---- policy.c ---- */
 
 /*
- * policy_load - load cfg.rules_dir into a new ruleset. On success *ret owns
- * it; on failure err holds the diagnostics joined with "\n" (capped) and
- * -EINVAL or another -errno is returned.
+ * policy_load - load the policy: the installed signed bundle's rules
+ * (bundle_policy_load), then, unless require_signed_policy, the rule
+ * files of cfg.rules_dir, into a new ruleset. On success *ret owns it and
+ * *info (may be NULL) says which bundle; on failure err holds the
+ * diagnostics joined with "\n" (capped) and -EINVAL or another -errno is
+ * returned.
  */
-int policy_load(const struct agent *a, struct mng_ruleset **ret, char *err, size_t errlen);
+int policy_load(const struct agent *a, struct mng_ruleset **ret, struct bundle_loaded *info,
+		char *err, size_t errlen);
+
+/* policy_diags_join - diagnostics as "file:line:col: message" lines into err, capped. */
+void policy_diags_join(const struct mng_diags *d, char *err, size_t errlen);
 
 /* policy_fallback - the built-in policy: hub interfaces, HID keyboards and mice only. */
 int policy_fallback(struct mng_ruleset **ret);

@@ -65,6 +65,10 @@ static const struct evdef evdefs[EV_COUNT] = {
     [EV_EXEMPT_REJECT] = {"exemption.reject", "e2a94c7b5d1f4e83b6a0c9d3f5e71b28"},
     [EV_EXEMPT_REQUEST] = {"exemption.request", "18b6d3f9e4a2471c8d5e0f7a3b9c6d24"},
     [EV_LOGIN_PASS] = {"login.pass", "6d0f2b8e9c3a4157a4e7d1b5c8f03e96"},
+    [EV_POLICY_BUNDLE_VERIFY] = {"policy.bundle.verify", "90ddfd3cfefe37787229df98f96db45c"},
+    [EV_POLICY_BUNDLE_INSTALL] = {"policy.bundle.install", "47075ca0d3e6addc17e872ea22787c6c"},
+    [EV_POLICY_BUNDLE_REJECT] = {"policy.bundle.reject", "a09e1a08410aba8fff572a9f89b11c24"},
+    [EV_POLICY_UNSIGNED] = {"policy.unsigned", "705bb7fbfd1b36991de4d5b6f8cce7d0"},
 };
 
 const char *events_name(enum ev_type t)

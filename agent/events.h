@@ -50,6 +50,10 @@ enum ev_type {
 	EV_EXEMPT_REJECT, /* a token, response or store record was refused */
 	EV_EXEMPT_REQUEST, /* a phone request code was shown */
 	EV_LOGIN_PASS,	  /* a key-less login with a temporary access pass */
+	EV_POLICY_BUNDLE_VERIFY,  /* a policy bundle's signature verified */
+	EV_POLICY_BUNDLE_INSTALL, /* a policy bundle was installed and its policy loaded */
+	EV_POLICY_BUNDLE_REJECT,  /* a policy bundle was refused (reason in detail) */
+	EV_POLICY_UNSIGNED,	  /* rule files not from the signed bundle were not loaded */
 	EV_COUNT,
 };
 

@@ -155,7 +155,7 @@ static int machine_id(const struct agent *a, char out[33])
 
 static void helpdesk_dir(const struct agent *a, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s/helpdesk", a->cfg.trust_dir);
+	bundle_helpdesk_dir(a, buf, size); /* a signed bundle's keys replace trust_dir's */
 }
 
 static int terminal_key(const struct agent *a, uint8_t key[32])

@@ -207,6 +207,8 @@ static struct json_object *status_result(struct ipc_server *s)
 	     add(p, "source", str(st.rules_source)) &&
 	     add(p, "fallback", json_object_new_boolean(st.fallback)) &&
 	     add(p, "loaded", time_string(st.loaded)) &&
+	     add(p, "version", json_object_new_int64((int64_t)st.policy_version)) &&
+	     (!st.policy_kid || add(p, "kid", str(st.policy_kid))) &&
 	     (!st.error || add(p, "error", mng_ipc_json_string(st.error, REASON_MAX))) &&
 	     add(d, "total", json_object_new_int64((int64_t)st.devices)) &&
 	     add(d, "allowed", json_object_new_int64((int64_t)st.allowed)) &&
@@ -377,6 +379,42 @@ static void do_set_target(struct client *c, const struct mng_ipc_request *req, u
 	reply_result(c, req->id, res);
 }
 
+/* policy-install: the signed bundle comes as the descriptor passed with the request. */
+static void do_install(struct client *c, const struct mng_ipc_request *req, uid_t uid, int doc)
+{
+	char *why = calloc(1, REASON_MAX), subject[300];
+	struct json_object *res;
+	uint64_t version = 0;
+	int r;
+
+	if (!why) {
+		reply_error(c, req->id, EIO, "out of memory");
+		return;
+	}
+	if (doc < 0) {
+		reply_error(c, req->id, EINVAL, "policy-install needs the bundle passed with it");
+		free(why);
+		return;
+	}
+	agent_uid_subject(uid, subject, sizeof(subject));
+	r = agent_policy_install(c->s->a, doc, subject, why, REASON_MAX, &version);
+	why[REASON_MAX - 1] = '\0';
+	if (r < 0) {
+		reply_error(c, req->id, -r, why[0] ? why : strerror(-r));
+		free(why);
+		return;
+	}
+	res = json_object_new_object();
+	if (res && (!add(res, "installed", json_object_new_boolean(r > 0)) ||
+		    !add(res, "version", json_object_new_int64((int64_t)version)) ||
+		    !add(res, "message", mng_ipc_json_string(why, REASON_MAX)))) {
+		json_object_put(res);
+		res = NULL;
+	}
+	free(why);
+	reply_result(c, req->id, res);
+}
+
 static void do_reload(struct client *c, const struct mng_ipc_request *req, uid_t uid)
 {
 	char *why = calloc(1, REASON_MAX);
@@ -450,6 +488,54 @@ static void do_report(struct client *c, const struct mng_ipc_request *req)
 	reply_result(c, req->id, json_object_new_object());
 	/* the answer is out: now the devices follow the new seat user */
 	agent_session_rejudge(c->s->a);
+}
+
+/* print-check: the CUPS backend asks about a job; doc is the document passed with it. */
+static void do_print(struct client *c, const struct mng_ipc_request *req, int doc)
+{
+	struct agent_print_job job = {.printer = req->printer,
+				      .user = req->user,
+				      .title = req->title,
+				      .uri = req->uri,
+				      .job = req->job};
+	struct agent_print_result *res;
+	struct json_object *o;
+	struct agent_peer by;
+	int r;
+
+	if (mng_ipc_peer_cred(c->fd, &by.uid, &by.gid, &by.pid) < 0 ||
+	    !agent_print_peer_ok(&by)) {
+		reply_error(c, req->id, EPERM, "permission denied: print-check needs root or lp");
+		return;
+	}
+	if (doc < 0) {
+		reply_error(c, req->id, EINVAL, "print-check needs the document passed with it");
+		return;
+	}
+	res = calloc(1, sizeof(*res));
+	if (!res) {
+		reply_error(c, req->id, EIO, "out of memory");
+		return;
+	}
+	r = agent_print_check(c->s->a, &job, doc, &by, res);
+	if (r < 0) {
+		reply_error(c, req->id, -r, strerror(-r));
+		free(res);
+		return;
+	}
+	o = json_object_new_object();
+	if (o && (!add(o, "verdict", json_object_new_string(agent_print_verdict_name(res->verdict))) ||
+		  !add(o, "reason", str(res->reason)) || !add(o, "reason_ja", str(res->reason_ja)) ||
+		  !add(o, "rule", str(res->rule)) || !add(o, "exemption", str(res->exemption)) ||
+		  !add(o, "ticket", str(res->ticket)) || !add(o, "sha256", str(res->sha256)) ||
+		  !add(o, "pages", json_object_new_int64(res->pages)) ||
+		  !add(o, "sensitive", json_object_new_boolean(res->sensitive)))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	reply_result(c, req->id, o);
+	session_ops_print(c->s->ops, &job, res);
+	free(res);
 }
 
 /* ---- exemptions (exempt.h) ---- */
@@ -681,54 +767,6 @@ static void do_session(struct client *c, const struct mng_ipc_request *req)
 	reply_result(c, req->id, res);
 }
 
-/* print-check: the CUPS backend asks about a job; doc is the document passed with it. */
-static void do_print(struct client *c, const struct mng_ipc_request *req, int doc)
-{
-	struct agent_print_job job = {.printer = req->printer,
-				      .user = req->user,
-				      .title = req->title,
-				      .uri = req->uri,
-				      .job = req->job};
-	struct agent_print_result *res;
-	struct json_object *o;
-	struct agent_peer by;
-	int r;
-
-	if (mng_ipc_peer_cred(c->fd, &by.uid, &by.gid, &by.pid) < 0 ||
-	    !agent_print_peer_ok(&by)) {
-		reply_error(c, req->id, EPERM, "permission denied: print-check needs root or lp");
-		return;
-	}
-	if (doc < 0) {
-		reply_error(c, req->id, EINVAL, "print-check needs the document passed with it");
-		return;
-	}
-	res = calloc(1, sizeof(*res));
-	if (!res) {
-		reply_error(c, req->id, EIO, "out of memory");
-		return;
-	}
-	r = agent_print_check(c->s->a, &job, doc, &by, res);
-	if (r < 0) {
-		reply_error(c, req->id, -r, strerror(-r));
-		free(res);
-		return;
-	}
-	o = json_object_new_object();
-	if (o && (!add(o, "verdict", json_object_new_string(agent_print_verdict_name(res->verdict))) ||
-		  !add(o, "reason", str(res->reason)) || !add(o, "reason_ja", str(res->reason_ja)) ||
-		  !add(o, "rule", str(res->rule)) || !add(o, "exemption", str(res->exemption)) ||
-		  !add(o, "ticket", str(res->ticket)) || !add(o, "sha256", str(res->sha256)) ||
-		  !add(o, "pages", json_object_new_int64(res->pages)) ||
-		  !add(o, "sensitive", json_object_new_boolean(res->sensitive)))) {
-		json_object_put(o);
-		o = NULL;
-	}
-	reply_result(c, req->id, o);
-	session_ops_print(c->s->ops, &job, res);
-	free(res);
-}
-
 static void handle(struct client *c, const char *buf, size_t len, int doc)
 {
 	struct ipc_server *s = c->s;
@@ -785,6 +823,9 @@ static void handle(struct client *c, const char *buf, size_t len, int doc)
 		break;
 	case MNG_IPC_OP_PRINT_CHECK:
 		do_print(c, &req, doc);
+		break;
+	case MNG_IPC_OP_POLICY_INSTALL:
+		do_install(c, &req, uid, doc);
 		break;
 	case MNG_IPC_OP_SESSION_POLICY:
 	case MNG_IPC_OP_CLIPBOARD_REPORT:

@@ -57,8 +57,7 @@ int policy_fallback(struct mng_ruleset **ret)
 	return 0;
 }
 
-/* Join diagnostics as "file:line:col: message" lines into err, capped. */
-static void diags_join(const struct mng_diags *d, char *err, size_t errlen)
+void policy_diags_join(const struct mng_diags *d, char *err, size_t errlen)
 {
 	size_t i, o = 0;
 
@@ -88,18 +87,26 @@ static void diags_join(const struct mng_diags *d, char *err, size_t errlen)
 		snprintf(err + o, errlen - o, "\n(%zu more)", d->n - i + d->dropped);
 }
 
-int policy_load(const struct agent *a, struct mng_ruleset **ret, char *err, size_t errlen)
+int policy_load(const struct agent *a, struct mng_ruleset **ret, struct bundle_loaded *info,
+		char *err, size_t errlen)
 {
 	struct mng_diags diags = {0};
 	struct mng_ruleset *rs = NULL;
-	int r;
+	struct bundle_loaded bl;
+	int r, signed_files;
 
 	if (errlen)
 		err[0] = '\0';
 	r = mng_ruleset_new(&rs);
 	if (r < 0)
 		return r;
-	r = mng_rules_load(rs, a->cfg.rules_dir, MNG_FILE_TRUSTED, &diags);
+	/* a signed bundle's rules come first; with require_signed_policy, alone */
+	signed_files = r = bundle_policy_load(a, NULL, &bl, rs, &diags);
+	if (r >= 0 && !a->cfg.require_signed_policy) {
+		r = mng_rules_load(rs, a->cfg.rules_dir, MNG_FILE_TRUSTED, &diags);
+		if (signed_files > 0 && (r == -ENOENT || r == 0))
+			r = 1; /* the bundle alone is a policy */
+	}
 	if (r == 0) {
 		mng_diags_add(&diags, a->cfg.rules_dir, 0, 0, "no *.rules file in the directory");
 		r = -EINVAL;
@@ -108,12 +115,14 @@ int policy_load(const struct agent *a, struct mng_ruleset **ret, char *err, size
 		if (mng_diags_count(&diags) == 0)
 			mng_diags_add(&diags, a->cfg.rules_dir, 0, 0, "cannot load (%s)",
 				      strerror(-r));
-		diags_join(&diags, err, errlen);
+		policy_diags_join(&diags, err, errlen);
 		mng_diags_clear(&diags);
 		mng_ruleset_free(&rs);
 		return r < 0 ? r : -EINVAL;
 	}
 	mng_diags_clear(&diags);
+	if (info)
+		*info = bl;
 	*ret = rs;
 	return (int)mng_ruleset_count(rs);
 }

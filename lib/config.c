@@ -40,6 +40,7 @@ enum key {
 	KEY_MAX_LIFETIME,
 	KEY_ANY_TERMINAL,
 	KEY_LOGIN_PASS,
+	KEY_REQUIRE_SIGNED,
 	KEY_AUDIT_RETENTION,
 	KEY_COUNT,
 };
@@ -98,6 +99,8 @@ static const struct keydef keys[KEY_COUNT] = {
     [KEY_ANY_TERMINAL] = {"exemption_any_terminal",
 			  offsetof(struct mng_config, exemption_any_terminal), 8, KIND_BOOL},
     [KEY_LOGIN_PASS] = {"login_pass", offsetof(struct mng_config, login_pass), 8, KIND_BOOL},
+    [KEY_REQUIRE_SIGNED] = {"require_signed_policy",
+			   offsetof(struct mng_config, require_signed_policy), 8, KIND_BOOL},
     [KEY_AUDIT_RETENTION] = {"audit_retention", offsetof(struct mng_config, audit_retention_days),
 			     16, KIND_RETENTION},
 };

@@ -58,6 +58,8 @@ struct mng_config {
 	long exemption_max_lifetime;			/* seconds, default 8 h */
 	bool exemption_any_terminal;			/* terminal "*" accepted, default no */
 	bool login_pass;				/* temporary access pass, default yes */
+	/* policy bundles (mnguardctl(8) policy install) */
+	bool require_signed_policy; /* load only rules from the installed signed bundle, default no */
 	/* audit log retention (mnguardctl(8) audit prune) */
 	long audit_retention_days; /* days, 0 = forever, default 5y (1830) */
 };

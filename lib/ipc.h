@@ -77,6 +77,7 @@ enum mng_ipc_op {
 	MNG_IPC_OP_SESSION_POLICY,    /* the caller's clipboard policy (mnguard-session) */
 	MNG_IPC_OP_CLIPBOARD_REPORT,  /* a clipboard redaction or block of the caller's, audited */
 	MNG_IPC_OP_SESSION_WATCH,     /* the events that concern the caller */
+	MNG_IPC_OP_POLICY_INSTALL,    /* a signed policy bundle passed as the fd (admin) */
 };
 
 /* clipboard-report: the values of "event" and "selection" */

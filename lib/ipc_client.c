@@ -53,6 +53,7 @@ static const char *const op_names[] = {
     [MNG_IPC_OP_SESSION_POLICY] = "session-policy",
     [MNG_IPC_OP_CLIPBOARD_REPORT] = "clipboard-report",
     [MNG_IPC_OP_SESSION_WATCH] = "session-watch",
+    [MNG_IPC_OP_POLICY_INSTALL] = "policy-install",
 };
 
 static const char *const auth_events[] = {

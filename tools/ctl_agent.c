@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -238,6 +240,11 @@ int ctl_status(int argc, char **argv)
 		printf("policy:  %" PRId64 " rules from ", jint(pol, "rules"));
 		ctl_put_field(stdout, jstr(pol, "source"), 0);
 		printf(", loaded %s\n", jstr(pol, "loaded") ?: "?");
+		if (jint(pol, "version") > 0)
+			printf("policy:  signed bundle version %" PRId64 " (policy key %s)\n",
+			       jint(pol, "version"), jstr(pol, "kid") ?: "?");
+		else
+			printf("policy:  no signed bundle installed\n");
 		if (fallback) {
 			printf("policy:  FALLBACK in force (hubs and keyboards/mice only): ");
 			ctl_put_field(stdout, jstr(pol, "error") ?: "reason unknown", 0);
@@ -411,11 +418,49 @@ int ctl_reject_device(int argc, char **argv)
 	return set_target(argc, argv, MNG_IPC_OP_REJECT_DEVICE);
 }
 
-/* ---- policy reload ---- */
+/* ---- policy reload, policy install ---- */
+
+/* policy install BUNDLE: the agent reads the bundle from the descriptor passed with the request. */
+static int policy_install(const char *path)
+{
+	struct mng_ipc_request req = {.id = 1, .op = MNG_IPC_OP_POLICY_INSTALL};
+	struct json_object *res = NULL;
+	struct mng_ipc_error err;
+	struct stat st;
+	int r, fd, bfd;
+
+	bfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (bfd < 0 || fstat(bfd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "mnguardctl policy install: %s: %s\n", path,
+			bfd < 0 ? strerror(errno) : "not a regular file");
+		if (bfd >= 0)
+			(void)close(bfd);
+		return CTL_EXIT_FAIL;
+	}
+	r = open_agent("policy install", &fd);
+	if (r != CTL_EXIT_OK) {
+		(void)close(bfd);
+		return r;
+	}
+	r = mng_ipc_call_fd(fd, &req, bfd, SLOW_TIMEOUT_MS, &res, &err);
+	(void)close(fd);
+	(void)close(bfd);
+	if (r < 0 && err.remote) {
+		fprintf(stderr, "mnguardctl policy install: %s: not installed:\n", path);
+		print_lines(stderr, err.message);
+		return CTL_EXIT_FAIL;
+	}
+	if (r < 0)
+		return report("policy install", r, &err);
+	printf("%s\n", jstr(res, "message") ?: "installed");
+	json_object_put(res);
+	return CTL_EXIT_OK;
+}
 
 int ctl_policy(int argc, char **argv)
 {
-	static const char usage[] = "policy reload [--socket PATH]";
+	static const char usage[] = "policy reload [--socket PATH]\n"
+				    "       mnguardctl policy install BUNDLE [--socket PATH]";
 	struct mng_ipc_request req = {.id = 1, .op = MNG_IPC_OP_POLICY_RELOAD};
 	struct json_object *res = NULL;
 	struct mng_ipc_error err;
@@ -425,6 +470,8 @@ int ctl_policy(int argc, char **argv)
 	r = parse_opts(argc, argv, 0, usage, &o);
 	if (r < 0)
 		return usage_exit(r);
+	if (o.first == argc - 2 && !strcmp(argv[o.first], "install"))
+		return policy_install(argv[o.first + 1]);
 	if (o.first != argc - 1 || strcmp(argv[o.first], "reload")) {
 		fprintf(stderr, "usage: mnguardctl %s\n", usage);
 		return CTL_EXIT_USAGE;
