@@ -93,6 +93,8 @@ int agent_policy_install(struct agent *a, int fd, const char *subject, char *msg
 			 uint64_t *ret_version);
 
 /* Who sent a request, as the kernel recorded it at connect time (SO_PEERCRED). */
+struct mng_ipc_session_extra;
+
 struct agent_peer {
 	uid_t uid;
 	gid_t gid;
@@ -107,12 +109,16 @@ struct agent_peer {
  * session at seat0 makes its user the seat user when logind has none, and
  * every present device is judged again at the next
  * agent_session_rejudge. Audited (session.open,
- * session.close) with the caller's uid and pid. Returns 0, -EPERM (another
- * user's session), -ENOENT (unknown user; close: no such session), -EBUSY
- * (table full), with a reason in err.
+ * session.close) with the caller's uid and pid. x (may be NULL) is what
+ * pam_mnguard adds at open: the logind session id and the USB device of
+ * the key used at the login, which the session is bound to for lock on key
+ * removal (keylock.h; only root may send them). Returns 0, -EPERM (another
+ * user's session, or x from a caller other than root), -ENOENT (unknown
+ * user; close: no such session), -EBUSY (table full), with a reason in err.
  */
 int agent_session_open(struct agent *a, const char *user, const char *seat, const char *tty,
-		       const char *service, const struct agent_peer *by, char *err, size_t errlen);
+		       const char *service, const struct mng_ipc_session_extra *x,
+		       const struct agent_peer *by, char *err, size_t errlen);
 int agent_session_close(struct agent *a, const char *user, const char *seat, const char *tty,
 			const char *service, const struct agent_peer *by, char *err, size_t errlen);
 

@@ -41,6 +41,11 @@ struct agent_session {
 	uid_t by_uid; /* who reported it */
 	pid_t by_pid;
 	uint64_t serial; /* order of opening: the newest seat0 session wins */
+	/* lock on key removal (keylock.c): what pam_mnguard reported, "" / 0 when nothing */
+	char logind_id[65];  /* the logind session id */
+	uint32_t key_dev;    /* device table id of the key used at login, 0: none */
+	char key_port[65];   /* its port ("1-4.1.6"), for the audit record */
+	char key_serial[65]; /* its serial as reported, for the audit record */
 };
 
 /* One table entry: the public part plus what only the core needs. */

@@ -29,6 +29,7 @@
 #include "events.h"
 #include "exempt.h"
 #include "file.h"
+#include "keylock.h"
 #include "seat.h"
 #include "sysfs.h"
 
@@ -416,6 +417,7 @@ static bool decide(struct agent *a, struct dev_entry *e, bool report)
 static void report_removed(struct agent *a, struct dev_entry *e, const char *detail)
 {
 	report_dev(a, EV_DEVICE_REMOVE, LOG_INFO, &e->pub, seat_subject(a), "remove", detail);
+	keylock_device_removed(a, &e->pub); /* lock on key removal */
 	table_drop(a, e);
 }
 

@@ -472,8 +472,11 @@ static void do_report(struct client *c, const struct mng_ipc_request *req)
 		return;
 	}
 	if (req->op == MNG_IPC_OP_SESSION_OPEN)
-		r = agent_session_open(c->s->a, req->user, req->seat, req->tty, req->service, &by,
-				       why, sizeof(why));
+		r = agent_session_open(
+		    c->s->a, req->user, req->seat, req->tty, req->service,
+		    &(const struct mng_ipc_session_extra){req->session, req->key_port,
+							  req->key_devnum, req->key_serial},
+		    &by, why, sizeof(why));
 	else if (req->op == MNG_IPC_OP_SESSION_CLOSE)
 		r = agent_session_close(c->s->a, req->user, req->seat, req->tty, req->service, &by,
 					why, sizeof(why));

@@ -27,6 +27,7 @@
 #include "agent_int.h"
 #include "events.h"
 #include "ipc.h"
+#include "keylock.h"
 
 #define OBJECT_MAX 400
 #define DETAIL_MAX (MNG_IPC_DETAIL_MAX + 128)
@@ -99,9 +100,10 @@ static void session_object(char *buf, size_t size, const char *seat, const char 
 }
 
 static void report_session(struct agent *a, enum ev_type t, const char *user, const char *seat,
-			   const char *tty, const char *service, const struct agent_peer *by)
+			   const char *tty, const char *service, const char *note,
+			   const struct agent_peer *by)
 {
-	char object[OBJECT_MAX], detail[128];
+	char object[OBJECT_MAX], detail[400];
 	struct event ev = {.type = t,
 			   .priority = LOG_INFO,
 			   .subject = user,
@@ -111,7 +113,8 @@ static void report_session(struct agent *a, enum ev_type t, const char *user, co
 			   .rules = -1};
 
 	session_object(object, sizeof(object), seat, tty, service);
-	(void)snprintf(detail, sizeof(detail), "reported by uid %u pid %d", by->uid, (int)by->pid);
+	(void)snprintf(detail, sizeof(detail), "%s%sreported by uid %u pid %d", note ? note : "",
+		       note && *note ? "; " : "", by->uid, (int)by->pid);
 	events_report(a, &ev);
 }
 
@@ -139,10 +142,13 @@ static bool fits(const char *user, const char *seat, const char *tty, const char
 }
 
 int agent_session_open(struct agent *a, const char *user, const char *seat, const char *tty,
-		       const char *service, const struct agent_peer *by, char *err, size_t errlen)
+		       const char *service, const struct mng_ipc_session_extra *x,
+		       const struct agent_peer *by, char *err, size_t errlen)
 {
 	struct agent_session *s;
+	char note[300], full[400];
 	size_t i, mine = 0;
+	bool added = false;
 	uid_t uid;
 	int r;
 
@@ -169,13 +175,26 @@ int agent_session_open(struct agent *a, const char *user, const char *seat, cons
 		snprintf(s->seat, sizeof(s->seat), "%s", seat);
 		snprintf(s->tty, sizeof(s->tty), "%s", tty);
 		snprintf(s->service, sizeof(s->service), "%s", service);
+		added = true;
+	}
+	/* refuses (a key named by anyone but root) before it changes s */
+	r = keylock_bind(a, s, x, by, note, sizeof(note), err, errlen);
+	if (r < 0) {
+		if (added)
+			a->n_sessions--;
+		return r;
 	}
 	/* a repeated open refreshes the session: it becomes the newest */
 	s->uid = uid;
 	s->by_uid = by->uid;
 	s->by_pid = by->pid;
 	s->serial = ++a->session_serial;
-	report_session(a, EV_SESSION_OPEN, user, seat, tty, service, by);
+	if (s->logind_id[0])
+		(void)snprintf(full, sizeof(full), "logind session %s%s%s", s->logind_id,
+			       note[0] ? ", " : "", note);
+	else
+		(void)snprintf(full, sizeof(full), "%s", note);
+	report_session(a, EV_SESSION_OPEN, user, seat, tty, service, full, by);
 	if (!strcmp(seat, AGENT_SEAT))
 		a->seat_changed = true;
 	return 0;
@@ -199,7 +218,7 @@ int agent_session_close(struct agent *a, const char *user, const char *seat, con
 			    "no open session of \"%s\" at seat \"%s\" tty \"%s\"", user, seat, tty);
 	memmove(s, s + 1, (size_t)(a->sessions + a->n_sessions - (s + 1)) * sizeof(*s));
 	a->n_sessions--;
-	report_session(a, EV_SESSION_CLOSE, user, seat, tty, service, by);
+	report_session(a, EV_SESSION_CLOSE, user, seat, tty, service, NULL, by);
 	if (!strcmp(seat, AGENT_SEAT))
 		a->seat_changed = true;
 	return 0;

@@ -42,6 +42,7 @@ enum key {
 	KEY_LOGIN_PASS,
 	KEY_REQUIRE_SIGNED,
 	KEY_AUDIT_RETENTION,
+	KEY_LOCK_ON_KEY_REMOVAL,
 	KEY_COUNT,
 };
 
@@ -103,6 +104,8 @@ static const struct keydef keys[KEY_COUNT] = {
 			   offsetof(struct mng_config, require_signed_policy), 8, KIND_BOOL},
     [KEY_AUDIT_RETENTION] = {"audit_retention", offsetof(struct mng_config, audit_retention_days),
 			     16, KIND_RETENTION},
+    [KEY_LOCK_ON_KEY_REMOVAL] = {"lock_on_key_removal",
+				 offsetof(struct mng_config, lock_on_key_removal), 8, KIND_BOOL},
 };
 
 /* State of one parse; lives on the caller's stack. */
@@ -131,6 +134,7 @@ void mng_config_defaults(struct mng_config *ret)
 	ret->exemption_max_lifetime = 8 * 3600;
 	ret->exemption_any_terminal = false;
 	ret->login_pass = true;
+	ret->lock_on_key_removal = false;
 	ret->audit_retention_days = MNG_CONFIG_RETENTION_DEFAULT;
 }
 

@@ -62,6 +62,8 @@ struct mng_config {
 	bool require_signed_policy; /* load only rules from the installed signed bundle, default no */
 	/* audit log retention (mnguardctl(8) audit prune) */
 	long audit_retention_days; /* days, 0 = forever, default 5y (1830) */
+	/* lock the logind session when the key used at its login is removed, default no */
+	bool lock_on_key_removal;
 };
 
 /* mng_config_defaults - fill *ret with the built-in defaults. */

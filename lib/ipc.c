@@ -356,7 +356,13 @@ static const struct text_field session_fields[] = {
     TF("seat", MNG_IPC_CS_SEAT, false, seat),
     TF("tty", MNG_IPC_CS_TTY, false, tty),
     TF("service", MNG_IPC_CS_SERVICE, false, service),
+    /* session-open only */
+    TF("session", MNG_IPC_CS_SEAT, false, session),
+    TF("key_port", MNG_IPC_CS_SERVICE, false, key_port),
+    TF("key_devnum", MNG_IPC_CS_DIGITS, false, key_devnum),
+    TF("key_serial", MNG_IPC_CS_TEXT, false, key_serial),
 };
+#define CLOSE_FIELDS 4 /* session-close has the first four */
 
 static const struct text_field report_fields[] = {
     TF("event", MNG_IPC_CS_TEXT, true, event),
@@ -703,6 +709,9 @@ static int parse_args(struct json_object *args, struct mng_ipc_request *req,
 		      struct mng_ipc_error *err)
 {
 	static const char *const session_keys[] = {"user", "seat", "tty", "service", NULL};
+	static const char *const open_keys[] = {"user",	      "seat",	    "tty",
+						"service",    "session",    "key_port",
+						"key_devnum", "key_serial", NULL};
 	static const char *const report_keys[] = {"event", "user", "label", "detail", NULL};
 	static const char *const list_keys[] = {"offset", "limit", NULL};
 	static const char *const dev_keys[] = {"id", "permanent", NULL};
@@ -727,7 +736,9 @@ static int parse_args(struct json_object *args, struct mng_ipc_request *req,
 	} else if (req->op == MNG_IPC_OP_ALLOW_DEVICE || req->op == MNG_IPC_OP_BLOCK_DEVICE ||
 		   req->op == MNG_IPC_OP_REJECT_DEVICE) {
 		keys = dev_keys;
-	} else if (req->op == MNG_IPC_OP_SESSION_OPEN || req->op == MNG_IPC_OP_SESSION_CLOSE) {
+	} else if (req->op == MNG_IPC_OP_SESSION_OPEN) {
+		keys = open_keys;
+	} else if (req->op == MNG_IPC_OP_SESSION_CLOSE) {
 		keys = session_keys;
 	} else if (req->op == MNG_IPC_OP_AUTH_REPORT) {
 		keys = report_keys;
@@ -737,9 +748,11 @@ static int parse_args(struct json_object *args, struct mng_ipc_request *req,
 	if (args && (bad = unknown_key(args, keys)))
 		return req_fail(err, EINVAL, "unknown argument \"%.64s\" for %s", bad,
 				mng_ipc_op_name(req->op));
-	if (keys == session_keys)
+	if (keys == open_keys)
 		return parse_text_args(args, req, session_fields, MNG_ARRAY_SIZE(session_fields),
 				       err);
+	if (keys == session_keys)
+		return parse_text_args(args, req, session_fields, CLOSE_FIELDS, err);
 	if (keys == report_keys)
 		return parse_text_args(args, req, report_fields, MNG_ARRAY_SIZE(report_fields),
 				       err);
@@ -943,7 +956,10 @@ int mng_ipc_request_format(const struct mng_ipc_request *req, char **ret_text, s
 		break;
 	case MNG_IPC_OP_SESSION_OPEN:
 	case MNG_IPC_OP_SESSION_CLOSE:
-		r = format_text_args(o, req, session_fields, MNG_ARRAY_SIZE(session_fields));
+		r = format_text_args(o, req, session_fields,
+				     req->op == MNG_IPC_OP_SESSION_OPEN
+					 ? MNG_ARRAY_SIZE(session_fields)
+					 : CLOSE_FIELDS);
 		if (r < 0)
 			goto out;
 		r = -ENOMEM;

@@ -94,6 +94,7 @@ enum mng_ipc_op {
 #define MNG_IPC_NAME_MAX 64    /* bytes of seat, tty, service, event */
 #define MNG_IPC_LABEL_MAX 64   /* bytes of a credential label */
 #define MNG_IPC_DETAIL_MAX 512 /* bytes of an auth-report detail */
+#define MNG_IPC_DEVNUM_MAX 3	/* digits of a USB device number (1..127) */
 #define MNG_IPC_SECRET_MAX 4096 /* bytes of a token or response code (MNG_EXEMPT_TEXT_MAX) */
 #define MNG_IPC_TICKET_MAX 64	/* bytes of a ticket (MNG_EXEMPT_TICKET_MAX) */
 #define MNG_IPC_OBJECT_MAX 1024 /* bytes of an exemption object (MNG_EXEMPT_OBJ_MAX) */
@@ -122,6 +123,17 @@ struct mng_ipc_request {
 	char event[MNG_IPC_NAME_MAX + 1];
 	char label[MNG_IPC_LABEL_MAX + 1];
 	char detail[MNG_IPC_DETAIL_MAX + 1];
+	/*
+	 * session-open only, all optional (pam_mnguard, as root): session is
+	 * the logind session id (XDG_SESSION_ID, [A-Za-z0-9_-]); key_port,
+	 * key_devnum and key_serial name the USB device of the security key
+	 * used at the login: its kernel name ("1-4.1.6", [A-Za-z0-9_.-]), its
+	 * device number (decimal digits) and its serial (text).
+	 */
+	char session[MNG_IPC_NAME_MAX + 1];
+	char key_port[MNG_IPC_NAME_MAX + 1];
+	char key_devnum[MNG_IPC_DEVNUM_MAX + 1];
+	char key_serial[MNG_IPC_LABEL_MAX + 1];
 	/*
 	 * exemption-* and login-* ops: scope is usb, print, clipboard or
 	 * login; secret a token (ASCII, whitespace allowed) or a response

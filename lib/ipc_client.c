@@ -179,6 +179,10 @@ bool mng_ipc_text_ok(const char *s, enum mng_ipc_charset cs)
 			if (p[i] < 0x20 || p[i] == 0x7f)
 				return false;
 			break;
+		case MNG_IPC_CS_DIGITS:
+			if (p[i] < '0' || p[i] > '9')
+				return false;
+			break;
 		default:
 			return false;
 		}
@@ -288,7 +292,7 @@ struct field {
 
 int mng_ipc_notify_format(const struct mng_ipc_request *req, char *buf, size_t size)
 {
-	struct field f[4] = {{0}};
+	struct field f[8] = {{0}};
 	struct out o = {.buf = buf, .size = size};
 	char num[16];
 	size_t i, nf = 0;
@@ -305,6 +309,16 @@ int mng_ipc_notify_format(const struct mng_ipc_request *req, char *buf, size_t s
 		f[nf++] = (struct field){"tty", req->tty, MNG_IPC_CS_TTY, sizeof(req->tty), false};
 		f[nf++] = (struct field){"service", req->service, MNG_IPC_CS_SERVICE,
 					 sizeof(req->service), false};
+		if (req->op == MNG_IPC_OP_SESSION_CLOSE)
+			break;
+		f[nf++] = (struct field){"session", req->session, MNG_IPC_CS_SEAT,
+					 sizeof(req->session), false};
+		f[nf++] = (struct field){"key_port", req->key_port, MNG_IPC_CS_SERVICE,
+					 sizeof(req->key_port), false};
+		f[nf++] = (struct field){"key_devnum", req->key_devnum, MNG_IPC_CS_DIGITS,
+					 sizeof(req->key_devnum), false};
+		f[nf++] = (struct field){"key_serial", req->key_serial, MNG_IPC_CS_TEXT,
+					 sizeof(req->key_serial), false};
 		break;
 	case MNG_IPC_OP_AUTH_REPORT:
 		f[nf++] = (struct field){"event", req->event, -2, sizeof(req->event), true};
@@ -716,6 +730,40 @@ int mng_ipc_session_notify(const char *socket_path, bool open, const char *user,
 		memcpy(dst[i], v[i] ? v[i] : "", n);
 		dst[i][n] = '\0';
 	}
+	return notify_call(socket_path, &req, MNG_IPC_NOTIFY_TIMEOUT_MS, NULL, 0);
+}
+
+/* Copy v (NULL: "") into dst (size bytes) when it fits and is in charset cs. */
+static bool extra_copy(char *dst, size_t size, const char *v, enum mng_ipc_charset cs)
+{
+	size_t n = v ? strlen(v) : 0;
+
+	if (n >= size || (n && !mng_ipc_text_ok(v, cs)))
+		return false;
+	memcpy(dst, v ? v : "", n);
+	dst[n] = '\0';
+	return true;
+}
+
+int mng_ipc_session_notify_extra(const char *socket_path, const char *user, const char *seat,
+				 const char *tty, const char *service,
+				 const struct mng_ipc_session_extra *x)
+{
+	struct mng_ipc_request req = {.id = 1, .op = MNG_IPC_OP_SESSION_OPEN};
+	const struct mng_ipc_session_extra none = {0};
+
+	if (!x)
+		x = &none;
+	if (!mng_ipc_user_name_ok(user) ||
+	    !extra_copy(req.seat, sizeof(req.seat), seat, MNG_IPC_CS_SEAT) ||
+	    !extra_copy(req.tty, sizeof(req.tty), tty, MNG_IPC_CS_TTY) ||
+	    !extra_copy(req.service, sizeof(req.service), service, MNG_IPC_CS_SERVICE) ||
+	    !extra_copy(req.session, sizeof(req.session), x->session, MNG_IPC_CS_SEAT) ||
+	    !extra_copy(req.key_port, sizeof(req.key_port), x->key_port, MNG_IPC_CS_SERVICE) ||
+	    !extra_copy(req.key_devnum, sizeof(req.key_devnum), x->key_devnum, MNG_IPC_CS_DIGITS) ||
+	    !extra_copy(req.key_serial, sizeof(req.key_serial), x->key_serial, MNG_IPC_CS_TEXT))
+		return -EINVAL;
+	memcpy(req.user, user, strlen(user) + 1);
 	return notify_call(socket_path, &req, MNG_IPC_NOTIFY_TIMEOUT_MS, NULL, 0);
 }
 

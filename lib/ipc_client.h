@@ -22,6 +22,7 @@ enum mng_ipc_charset {
 	MNG_IPC_CS_SERVICE, /* [A-Za-z0-9_.-] */
 	MNG_IPC_CS_TTY,	    /* printable ASCII without space */
 	MNG_IPC_CS_TEXT,    /* valid UTF-8 without control characters */
+	MNG_IPC_CS_DIGITS,  /* [0-9] */
 };
 
 /* mng_ipc_text_ok - whether the NUL-terminated s is in charset cs. */
@@ -91,6 +92,25 @@ int mng_ipc_notify_format(const struct mng_ipc_request *req, char *buf, size_t s
 #define MNG_IPC_NOTIFY_TIMEOUT_MS 500
 int mng_ipc_session_notify(const char *socket_path, bool open, const char *user, const char *seat,
 			   const char *tty, const char *service);
+
+/* What pam_mnguard adds to a session-open beyond seat, tty and service. */
+struct mng_ipc_session_extra {
+	const char *session;	/* the logind session id (XDG_SESSION_ID), NULL or "": none */
+	const char *key_port;	/* the kernel name of the security key's USB device, "1-4.1.6" */
+	const char *key_devnum; /* its device number, decimal */
+	const char *key_serial; /* its serial, "" when it has none */
+};
+
+/*
+ * mng_ipc_session_notify_extra - mng_ipc_session_notify of an opening
+ * session with x (may be NULL; any member may be NULL or ""): the agent
+ * binds the session to the key's USB device (mnguardd(8) LOCK ON KEY
+ * REMOVAL). A value out of its charset or cap is -EINVAL and nothing is
+ * sent. Same transport and returns as mng_ipc_session_notify.
+ */
+int mng_ipc_session_notify_extra(const char *socket_path, const char *user, const char *seat,
+				 const char *tty, const char *service,
+				 const struct mng_ipc_session_extra *x);
 
 /*
  * mng_ipc_auth_report - ask the agent at socket_path (NULL: the default)

@@ -6,6 +6,8 @@
 #
 # tests/integration/test_session.sh runs it under Xvfb with xclip, xsel and
 # dunst; it finds it through MNG_SESSION. bench/session.sh measures it.
+# tests/unit/test_agent_keylock.c and test_session.sh stand a private
+# dbus-daemon and logind-stub in for the system bus and logind.
 
 SESSION_PKGS   := x11 xfixes xres libnotify
 SESSION_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(SESSION_PKGS) 2>/dev/null)
@@ -18,8 +20,15 @@ SESSION_BIN    := $(BUILD)/mnguard-session
 
 SESSION_LAT    := $(BUILD)/tests/session-latency
 
-EXTRA_ALL      += $(SESSION_BIN) $(SESSION_LAT)
-EXTRA_TEST_ENV += MNG_SESSION=$(SESSION_BIN)
+# lock on key removal (agent/keylock.c) asks logind over the system bus with
+# sd-bus: mnguardd alone links libsystemd.
+$(BUILD)/mnguardd: LIBS_ALL += $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null)
+
+# the tests' stand-in for logind (tests/session/logind-stub.c), found through MNG_LOGIND_STUB
+LOGIND_STUB    := $(BUILD)/tests/logind-stub
+
+EXTRA_ALL      += $(SESSION_BIN) $(SESSION_LAT) $(LOGIND_STUB)
+EXTRA_TEST_ENV += MNG_SESSION=$(SESSION_BIN) MNG_LOGIND_STUB=$(LOGIND_STUB)
 EXTRA_INSTALL  += install-session
 
 $(BUILD)/session/%.o: agent/session/%.c $(BUILD)/.flags
@@ -41,5 +50,9 @@ install-session: $(SESSION_BIN)
 	sed -e 's|@BINDIR@|$(BINDIR)|g' packaging/xdg/mnguard-session.desktop \
 		> $(DESTDIR)$(XDGAUTOSTARTDIR)/mnguard-session.desktop
 	chmod 0644 $(DESTDIR)$(XDGAUTOSTARTDIR)/mnguard-session.desktop
+
+$(LOGIND_STUB): tests/session/logind-stub.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null)
 
 -include $(SESSION_OBJ:.o=.d)

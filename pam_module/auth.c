@@ -43,6 +43,7 @@
 #define N_(s) s
 
 #define GROUPS_MAX 1024
+#define KEYDEV_DATA "mnguard-key-device" /* pam_set_data: the key of this login */
 
 static void bind_domain(void)
 {
@@ -400,6 +401,33 @@ static void tell_result(pam_handle_t *pamh, const struct mng_pam_args *args, enu
 		say(pamh, args, PAM_ERROR_MSG, msgs[r]);
 }
 
+static void keydev_free(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+/*
+ * Remember the USB device of the key of a successful login for the session
+ * that follows (lock on key removal) and name it in detail (size bytes).
+ */
+static void keep_key_device(pam_handle_t *pamh, const char *node, char *detail, size_t size)
+{
+	struct mng_pam_keydev *kd = calloc(1, sizeof(*kd));
+	size_t n = strlen(detail);
+
+	if (!kd)
+		return;
+	if (mng_pam_key_device(node, kd) < 0 ||
+	    pam_set_data(pamh, KEYDEV_DATA, kd, keydev_free) != PAM_SUCCESS) {
+		free(kd);
+		return;
+	}
+	(void)snprintf(detail + n, size - n, "; key device port %s devnum %s", kd->port,
+		       kd->devnum);
+}
+
 int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args)
 {
 	struct mng_credset set = {0};
@@ -417,6 +445,8 @@ int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args)
 	int r;
 
 	bind_domain();
+	/* a key remembered by an earlier attempt in this handle is forgotten */
+	(void)pam_set_data(pamh, KEYDEV_DATA, NULL, NULL);
 	r = get_user(pamh, &user, &valid);
 	if (r < 0)
 		return r;
@@ -522,6 +552,7 @@ int mng_pam_authenticate(pam_handle_t *pamh, const struct mng_pam_args *args)
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "signature counter %u", out.counter);
+	keep_key_device(pamh, out.path, detail, sizeof(detail));
 	report(pamh, &cfg, LOG_INFO, "login.ok", user, c->label, detail);
 	r = 0;
 out:
@@ -597,7 +628,24 @@ int mng_pam_session(pam_handle_t *pamh, const struct mng_pam_args *args, bool op
 	(void)pam_get_item(pamh, PAM_TTY, &tty);
 	(void)pam_get_item(pamh, PAM_SERVICE, &service);
 	seat = pam_getenv(pamh, "XDG_SEAT");
-	r = mng_ipc_session_notify(cfg.socket, open, user, seat, tty, service);
+	if (open && geteuid() == 0) {
+		/* root only: the agent binds the session to the key of its login */
+		struct mng_ipc_session_extra x = {.session = pam_getenv(pamh, "XDG_SESSION_ID")};
+		const void *data = NULL;
+
+		if (pam_get_data(pamh, KEYDEV_DATA, &data) == PAM_SUCCESS && data) {
+			const struct mng_pam_keydev *kd = data;
+
+			x.key_port = kd->port;
+			x.key_devnum = kd->devnum;
+			x.key_serial = kd->serial;
+		}
+		r = mng_ipc_session_notify_extra(cfg.socket, user, seat, tty, service, &x);
+		if (r == -EINVAL) /* an XDG_SESSION_ID out of its charset: the session alone */
+			r = mng_ipc_session_notify(cfg.socket, open, user, seat, tty, service);
+	} else {
+		r = mng_ipc_session_notify(cfg.socket, open, user, seat, tty, service);
+	}
 	if (r < 0 && args->debug)
 		pam_syslog(pamh, LOG_DEBUG, "agent not told of the session: %s", strerror(-r));
 	return 0;

@@ -343,6 +343,9 @@ int mng_fido_assert(const struct mng_fido_request *req, struct mng_fido_outcome 
 		} else {
 			out = (struct mng_fido_outcome){0};
 			attempt(dev, req, &out);
+			if (out.result == MNG_FIDO_OK)
+				(void)snprintf(out.path, sizeof(out.path), "%s",
+					       fido_dev_info_path(di));
 		}
 		(void)fido_dev_close(dev);
 		fido_dev_free(&dev);

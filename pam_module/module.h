@@ -17,9 +17,11 @@
 
 #include "config.h"
 #include "cred.h"
+#include "ipc.h"
 
 #define MNG_PAM_PIN_MAX 63 /* bytes of a CTAP2 PIN (UTF-8) */
 #define MNG_PAM_DEVICES_MAX 8
+#define MNG_PAM_PATH_MAX 256 /* bytes of a key's device node path, NUL included */
 
 /* Module arguments from the PAM service file. */
 struct mng_pam_args {
@@ -73,10 +75,11 @@ struct mng_fido_request {
 
 struct mng_fido_outcome {
 	enum mng_fido_result result;
-	size_t cred;	  /* index into creds of the credential that answered */
-	uint32_t counter; /* its signature counter */
-	uint8_t flags;	  /* authenticator data flags */
-	int fido_err;	  /* libfido2 code of the failure, FIDO_OK otherwise */
+	char path[MNG_PAM_PATH_MAX]; /* MNG_FIDO_OK: the device node of the key that answered */
+	size_t cred;		     /* index into creds of the credential that answered */
+	uint32_t counter;	     /* its signature counter */
+	uint8_t flags;		     /* authenticator data flags */
+	int fido_err;		     /* libfido2 code of the failure, FIDO_OK otherwise */
 };
 
 /*
@@ -90,5 +93,21 @@ int mng_fido_assert(const struct mng_fido_request *req, struct mng_fido_outcome 
 
 /* mng_fido_result_name - a short English name for logs. */
 const char *mng_fido_result_name(enum mng_fido_result r);
+
+/* The USB device of a security key (keydev.c), for lock on key removal. */
+struct mng_pam_keydev {
+	char port[MNG_IPC_NAME_MAX + 1];     /* kernel name, "1-4.1.6" */
+	char devnum[MNG_IPC_DEVNUM_MAX + 1]; /* device number, decimal */
+	char serial[MNG_IPC_LABEL_MAX + 1];  /* "" when none or unusual */
+};
+
+/*
+ * mng_pam_key_device - the USB device above the character device node
+ * (the hidraw node libfido2 opened): /sys/dev/char/MAJOR:MINOR resolved,
+ * then walked up to the first directory named like a USB device with a
+ * devnum attribute. Returns 0 with *ret filled, -ENODEV (not a character
+ * device, not below a USB device), or another -errno.
+ */
+int mng_pam_key_device(const char *node, struct mng_pam_keydev *ret);
 
 #endif

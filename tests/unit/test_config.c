@@ -368,6 +368,40 @@ static void test_trust_dir(void **state)
 	assert_int_equal(strlen(c.attestation_trust_dir), 172);
 }
 
+/* lock_on_key_removal: off by default, every boolean spelling, a bad value and a duplicate refused.
+ */
+static void test_lock_on_key_removal(void **state)
+{
+	struct mng_config c;
+	struct mng_diags d = {0};
+	char *out;
+
+	(void)state;
+	assert_int_equal(mng_config_parse("", 0, "t.conf", &c, &d), 0);
+	assert_false(c.lock_on_key_removal);
+	assert_int_equal(parse("lock_on_key_removal = yes\n", &c, &d), 0);
+	assert_true(c.lock_on_key_removal);
+	assert_int_equal(parse("lock_on_key_removal = on\n", &c, &d), 0);
+	assert_true(c.lock_on_key_removal);
+	assert_int_equal(parse("lock_on_key_removal = no\n", &c, &d), 0);
+	assert_false(c.lock_on_key_removal);
+
+	c.lock_on_key_removal = true; /* a refused file leaves *ret untouched */
+	assert_int_equal(parse("lock_on_key_removal = always\n"
+			       "lock_on_key_removal = yes\n"
+			       "lock_on_key_removal =\n",
+			       &c, &d),
+			 -EINVAL);
+	assert_true(c.lock_on_key_removal);
+	out = printed(&d);
+	assert_string_equal(
+	    out, "t.conf:1: lock_on_key_removal: expected yes or no\n"
+		 "t.conf:2: duplicate key 'lock_on_key_removal' (first set on line 1)\n"
+		 "t.conf:3: duplicate key 'lock_on_key_removal' (first set on line 1)\n");
+	free(out);
+	mng_diags_clear(&d);
+}
+
 /* The exemption keys: defaults, every accepted spelling, every refusal. */
 static void test_exemption_keys(void **state)
 {
@@ -497,6 +531,7 @@ int main(void)
 	    cmocka_unit_test(test_fido_keys),
 	    cmocka_unit_test(test_trust_dir),
 	    cmocka_unit_test(test_exemption_keys),
+	    cmocka_unit_test(test_lock_on_key_removal),
 	    cmocka_unit_test(test_timeout_no_wrap),
 	};
 

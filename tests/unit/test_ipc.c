@@ -719,6 +719,133 @@ static void test_session_and_report_round_trip(void **state)
 	assert_int_equal(mng_ipc_request_format(&in, &text, &len), -EINVAL);
 }
 
+/*
+ * session-open carries the logind session and the key's USB device
+ * (pam_mnguard, lock on key removal): round trip, the JSON-free formatter
+ * giving the same packet, and every field refused out of its charset or
+ * cap, or on session-close.
+ */
+static void test_session_open_key(void **state)
+{
+	struct mng_ipc_request in = {.id = 21, .op = MNG_IPC_OP_SESSION_OPEN}, out;
+	struct mng_ipc_error err;
+	char *text = NULL, buf[MNG_IPC_MSG_MAX + 1], big[200];
+	size_t len;
+
+	(void)state;
+	strcpy(in.user, "hanako");
+	strcpy(in.seat, "seat0");
+	strcpy(in.session, "c12");
+	strcpy(in.key_port, "1-4.1.6");
+	strcpy(in.key_devnum, "17");
+	strcpy(in.key_serial, "キー 0001");
+	assert_int_equal(mng_ipc_request_format(&in, &text, &len), 0);
+	assert_int_equal(mng_ipc_notify_format(&in, buf, sizeof(buf)), (int)len);
+	assert_memory_equal(buf, text, len);
+	assert_int_equal(mng_ipc_request_parse(text, len, &out, &err), 0);
+	free(text);
+	assert_string_equal(out.session, "c12");
+	assert_string_equal(out.key_port, "1-4.1.6");
+	assert_string_equal(out.key_devnum, "17");
+	assert_string_equal(out.key_serial, "キー 0001");
+
+	/* session-close does not carry them: left out by both formatters */
+	in.op = MNG_IPC_OP_SESSION_CLOSE;
+	assert_int_equal(mng_ipc_request_format(&in, &text, &len), 0);
+	assert_null(strstr(text, "key_port"));
+	assert_null(strstr(text, "\"session\""));
+	free(text);
+	assert_true(mng_ipc_notify_format(&in, buf, sizeof(buf)) > 0);
+	assert_null(strstr(buf, "key_port"));
+	expect_bad(
+	    "{\"v\":1,\"id\":2,\"op\":\"session-close\",\"args\":{\"user\":\"a\",\"key_port\":"
+	    "\"1-1\"}}",
+	    EINVAL, "unknown argument \"key_port\"", 2);
+	expect_bad(
+	    "{\"v\":1,\"id\":2,\"op\":\"session-close\",\"args\":{\"user\":\"a\",\"session\":"
+	    "\"1\"}}",
+	    EINVAL, "unknown argument \"session\"", 2);
+
+	/* out of charset */
+	expect_bad(
+	    "{\"v\":1,\"id\":3,\"op\":\"session-open\",\"args\":{\"user\":\"a\",\"key_devnum\":"
+	    "\"1a\"}}",
+	    EINVAL, "args.key_devnum", 3);
+	expect_bad(
+	    "{\"v\":1,\"id\":3,\"op\":\"session-open\",\"args\":{\"user\":\"a\",\"key_devnum\":"
+	    "\"-1\"}}",
+	    EINVAL, "args.key_devnum", 3);
+	expect_bad("{\"v\":1,\"id\":3,\"op\":\"session-open\",\"args\":{\"user\":\"a\",\"session\":"
+		   "\"c 1\"}}",
+		   EINVAL, "args.session", 3);
+	expect_bad(
+	    "{\"v\":1,\"id\":3,\"op\":\"session-open\",\"args\":{\"user\":\"a\",\"key_port\":"
+	    "\"../1-1\"}}",
+	    EINVAL, "args.key_port", 3);
+	expect_bad(
+	    "{\"v\":1,\"id\":3,\"op\":\"session-open\",\"args\":{\"user\":\"a\",\"key_serial\":"
+	    "\"a\\u0007b\"}}",
+	    EINVAL, "args.key_serial", 3);
+	expect_bad(
+	    "{\"v\":1,\"id\":3,\"op\":\"session-open\",\"args\":{\"user\":\"a\",\"key_serial\":"
+	    "\"\xff\"}}",
+	    EPROTO, "UTF-8", 0); /* refused before the id is read */
+	expect_bad(
+	    "{\"v\":1,\"id\":3,\"op\":\"session-open\",\"args\":{\"user\":\"a\",\"key_devnum\":"
+	    "17}}",
+	    EINVAL, "args.key_devnum must be a string", 3);
+	/* over the caps: 4 digits, a 65-byte session id */
+	expect_bad(
+	    "{\"v\":1,\"id\":3,\"op\":\"session-open\",\"args\":{\"user\":\"a\",\"key_devnum\":"
+	    "\"1234\"}}",
+	    EINVAL, "longer than 3 bytes", 3);
+	memset(big, 'x', 65);
+	big[65] = '\0';
+	snprintf(buf, sizeof(buf),
+		 "{\"v\":1,\"id\":3,\"op\":\"session-open\",\"args\":{\"user\":\"a\",\"session\":"
+		 "\"%s\"}}",
+		 big);
+	expect_bad(buf, EINVAL, "longer than 64 bytes", 3);
+	/* the formatters refuse the same */
+	in.op = MNG_IPC_OP_SESSION_OPEN;
+	strcpy(in.key_devnum, "1a");
+	assert_int_equal(mng_ipc_request_format(&in, &text, &len), -EINVAL);
+	assert_int_equal(mng_ipc_notify_format(&in, buf, sizeof(buf)), -EINVAL);
+}
+
+/* mng_ipc_session_notify_extra: bad values are refused before anything is sent. */
+static void test_session_notify_extra_args(void **state)
+{
+	struct mng_ipc_session_extra x = {.session = "3", .key_port = "1-2", .key_devnum = "5"};
+	char dir[] = "/tmp/mng-extra-XXXXXX", path[64];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s", dir);
+	assert_int_equal(mng_ipc_session_notify_extra(path, "alice", "seat0", NULL, NULL, &x),
+			 -ENOENT);
+	assert_int_equal(mng_ipc_session_notify_extra(path, "alice", NULL, NULL, NULL, NULL),
+			 -ENOENT);
+	x.key_devnum = "5x";
+	assert_int_equal(mng_ipc_session_notify_extra(path, "alice", NULL, NULL, NULL, &x),
+			 -EINVAL);
+	x.key_devnum = "5";
+	x.session = "a/b";
+	assert_int_equal(mng_ipc_session_notify_extra(path, "alice", NULL, NULL, NULL, &x),
+			 -EINVAL);
+	x.session = NULL;
+	x.key_serial = "\x1b[2J";
+	assert_int_equal(mng_ipc_session_notify_extra(path, "alice", NULL, NULL, NULL, &x),
+			 -EINVAL);
+	x.key_serial = "\xc3";
+	assert_int_equal(mng_ipc_session_notify_extra(path, "alice", NULL, NULL, NULL, &x),
+			 -EINVAL);
+	x.key_serial = NULL;
+	assert_int_equal(mng_ipc_session_notify_extra(path, "Alice", NULL, NULL, NULL, &x),
+			 -EINVAL);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_session_and_report_bad(void **state)
 {
 	char big[2 * MNG_IPC_DETAIL_MAX + 200], *huge;
@@ -916,6 +1043,8 @@ int main(void)
 	    cmocka_unit_test(test_connect_errors),
 	    cmocka_unit_test(test_session_and_report_round_trip),
 	    cmocka_unit_test(test_session_and_report_bad),
+	    cmocka_unit_test(test_session_open_key),
+	    cmocka_unit_test(test_session_notify_extra_args),
 	    cmocka_unit_test(test_auth_names),
 	    cmocka_unit_test(test_notify_client),
 	};

@@ -315,8 +315,10 @@ static int fake_report(const char *what, const char *user, const char *a1, const
 }
 
 int agent_session_open(struct agent *a, const char *user, const char *seat, const char *tty,
-		       const char *service, const struct agent_peer *by, char *err, size_t errlen)
+		       const char *service, const struct mng_ipc_session_extra *x,
+		       const struct agent_peer *by, char *err, size_t errlen)
 {
+	(void)x;
 	return fake_report("open", user, seat, tty, service, by, err, errlen);
 }
 
