@@ -306,6 +306,40 @@ static void remove_tree(int dfd, const char *name, int depth)
 	(void)unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
+/*
+ * Remove every entry of the policy directory but the stored bundle and the
+ * tree named keep: the previous version, and what an install cut short by
+ * a crash left behind.
+ */
+static void sweep(int pfd, const char *keep)
+{
+	char names[64][32];
+	struct dirent *de;
+	size_t n = 0, i;
+	DIR *d;
+	int fd;
+
+	fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		(void)close(fd);
+		return;
+	}
+	while ((de = readdir(d)) && n < MNG_ARRAY_SIZE(names)) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, "bundle") || !strcmp(de->d_name, keep) ||
+		    strlen(de->d_name) >= sizeof(names[0]))
+			continue;
+		memcpy(names[n++], de->d_name, strlen(de->d_name) + 1);
+	}
+	closedir(d);
+	for (i = 0; i < n; i++)
+		remove_tree(pfd, names[i], 0);
+	(void)fsync(pfd);
+}
+
 static int mkdir_sync(int dfd, const char *name, int *ret_fd)
 {
 	int fd;
@@ -563,11 +597,7 @@ int agent_policy_install(struct agent *a, int fd, const char *subject, char *msg
 	snprintf(detail, sizeof(detail), "%zu rules, bundle version %" PRIu64,
 		 mng_ruleset_count(a->rules), b->version);
 	report(a, EV_POLICY_LOAD, LOG_INFO, subject, "ok", detail);
-	if (installed) {
-		snprintf(name, sizeof(name), "%" PRIu64, installed);
-		remove_tree(pfd, name, 0);
-		(void)fsync(pfd);
-	}
+	sweep(pfd, name);
 	(void)agent_rescan(a, "policy install", true);
 	snprintf(msg, msglen, "version %" PRIu64 " installed (was %" PRIu64 "): %zu rules in force",
 		 b->version, installed, mng_ruleset_count(a->rules));

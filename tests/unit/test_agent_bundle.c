@@ -210,6 +210,18 @@ static void test_install_and_rollback(void **state)
 	assert_int_equal(jint(pol, "version"), 0);
 	json_object_put(pol);
 
+	/* what an install cut short by a crash leaves is swept by the next one */
+	snprintf(path, sizeof(path), "%s/state/policy", h->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/state/policy/.new-9", h->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/state/policy/.new-9/junk", h->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/state/policy/77", h->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+
 	/* version 2: the sticks are allowed; the local file still follows */
 	bundle_file(h, pol_key, 2, STICKS_RULES, "v2.bundle", path, sizeof(path));
 	assert_int_equal(install(h, path, msg, sizeof(msg), &installed), 0);
@@ -221,6 +233,12 @@ static void test_install_and_rollback(void **state)
 	pol = status(h);
 	assert_int_equal(jint(pol, "version"), 2);
 	json_object_put(pol);
+	snprintf(path, sizeof(path), "%s/state/policy/.new-9", h->dir);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/state/policy/77", h->dir);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/state/policy/2/rules.d/10-central.rules", h->dir);
+	assert_int_equal(access(path, F_OK), 0);
 
 	/* version 1 afterwards: refused, nothing changes */
 	bundle_file(h, pol_key, 1, "block\n", "v1.bundle", path, sizeof(path));
