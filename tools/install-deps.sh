@@ -12,7 +12,7 @@ qemu-system-x86 busybox-static \
 cups cups-daemon cups-client cups-bsd cups-ipp-utils libcups2-dev libpoppler-glib-dev poppler-utils \
 debhelper lintian debootstrap fakeroot dpkg-dev \
 xvfb xclip xsel dunst dbus-daemon dbus-bin locales libx11-dev libxfixes-dev libxres-dev libnotify-dev \
-systemd rsyslog rsyslog-relp rsyslog-gnutls chromium openssl"
+systemd rsyslog rsyslog-relp rsyslog-gnutls chromium openssl ansible"
 
 missing=""
 for p in $PKGS; do
