@@ -581,8 +581,9 @@ static void hub_lock(struct agent *a, const char *path, const char *name, bool r
 void agent_device_added(struct agent *a, const char *syspath, bool change)
 {
 	agent_seat_refresh(a);
+	/* audited when it appears; again after "bind" only when it fails */
 	if (!change && is_root_hub(syspath))
-		hub_lock(a, syspath, strrchr(syspath, '/') + 1, true);
+		hub_lock(a, syspath, strrchr(syspath, '/') + 1, !find_path(a, syspath));
 	present(a, syspath, change, false);
 }
 

@@ -59,7 +59,16 @@ static void dispatch(struct monitor *m, struct udev_device *d)
 			agent_device_added(m->a, sp, true);
 		else if (streq(action, "remove"))
 			agent_device_removed(m->a, sp);
-		/* bind, unbind, move, online, offline: nothing to decide */
+		else if (streq(action, "bind"))
+			/*
+			 * The generic driver bound: it may have set the
+			 * configuration again after we authorized the device
+			 * (the uevent of "add" comes before that probe), which
+			 * recreates the interfaces unauthorized. Judge and
+			 * enforce again, now that the interfaces are final.
+			 */
+			agent_device_added(m->a, sp, false);
+		/* unbind, move, online, offline: nothing to decide */
 	} else if (streq(subsys, "block") && streq(action, "add")) {
 		agent_block_added(m->a, sp);
 	} else if (streq(subsys, "thunderbolt") &&
