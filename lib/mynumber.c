@@ -11,14 +11,21 @@
  *       sequences at the end included); time is linear in len.
  * MUST: the digits found are never logged here (lib/ does not print).
  *
- * How it is fast: the input is checked for UTF-8 validity first by a
- * table-driven automaton whose whole transition row for a byte is one
- * 64-bit word (the state is a bit offset into it, so each byte costs one
- * load and one shift), with 16-byte all-ASCII blocks skipped. Then a search
- * for bytes that can start a digit (0x30-0x39, and 0xEF, the lead byte of
- * U+FF10-FF19) looks at 64 bytes per step with SSE2; only those bytes are
- * examined one by one. Digit runs are read by a small loop over digits and
- * single separators.
+ * How it is fast: on CPUs with AVX2 (checked at run time) there is one
+ * pass over 64-byte blocks. Each block gets a cheap "busy" test: UTF-8
+ * validity by three nibble-table lookups per byte pair (the bytes one, two
+ * and three before each are loaded from memory rather than shuffled in),
+ * and one range test per byte for a digit (30-39, or 90-99 two after an
+ * EF). A block that is neither wrong nor holds a digit, nearly every block
+ * of prose, costs nothing more; a busy one is looked at again exactly and
+ * its digits are read as runs. The loop keeps its constants in registers
+ * by leaving everything else to other functions. Other CPUs check
+ * validity first by a table-driven automaton whose whole transition row
+ * for a byte is one 64-bit word (the state is a bit offset into it, so
+ * each byte costs one load and one shift), with 16-byte all-ASCII blocks
+ * skipped, then search for bytes that can start a digit (0x30-0x39, and
+ * 0xEF, the lead byte of U+FF10-FF19) 64 bytes per step with SSE2. Digit
+ * runs are read by a small loop over digits and single separators.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -113,14 +120,16 @@ static bool all_ascii16(const unsigned char *s)
 #define HAVE_AVX2_PATH 1
 
 /*
- * UTF-8 validity with AVX2, 32 bytes at a time, by classifying each pair of
- * neighbouring bytes with three 16-entry tables (high nibble of the first
- * byte, its low nibble, high nibble of the second): each bit below is one
- * kind of error, and a pair is bad when one bit is set in all three
- * entries. Each error's condition is a product of nibble sets, so the AND
- * is exact. Third and fourth bytes of a sequence are checked apart: a byte
- * two after a lead E0-FF or three after F0-FF must be a continuation, and
- * only then may a continuation follow a continuation (bit 7).
+ * UTF-8 validity with AVX2, 32 bytes at a time (the method of Keiser and
+ * Lemire, "Validating UTF-8 In Less Than One Instruction Per Byte"), by
+ * classifying each pair of neighbouring bytes with three 16-entry tables
+ * (high nibble of the first byte, its low nibble, high nibble of the
+ * second): each bit below is one kind of error, and a pair is bad when
+ * one bit is set in all three entries. Each error's condition is a product
+ * of nibble sets, so the AND is exact. Third and fourth bytes of a
+ * sequence are checked apart: a byte two after a lead E0-FF or three after
+ * F0-FF must be a continuation, and only then may a continuation follow a
+ * continuation (bit 7).
  */
 #define E_SHORT 0x01   /* lead C0-FF not followed by a continuation */
 #define E_LONG 0x02    /* continuation after ASCII */
