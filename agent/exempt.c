@@ -47,6 +47,7 @@
 #include "file.h"
 #include "ipc.h"
 #include "loop.h"
+#include "session_ops.h"
 
 #define STORE_SUBDIR "exemptions"
 #define DEFAULT_MINUTES 60
@@ -55,6 +56,7 @@
 struct xent {
 	struct xstore_rec r;	  /* r.e holds the (verified) exemption */
 	struct mng_ruleset *rule; /* scope usb: its one rule */
+	bool warned;		  /* its user was told it ends soon (session_ops_exempt_expiring) */
 };
 
 struct pending {
@@ -275,6 +277,29 @@ static void drop(struct agent_exempt *ex, size_t i)
 
 /* ---- the timer ---- */
 
+/* An exemption in force whose user has not been told yet that it ends soon. */
+static bool warn_pending(const struct xent *x)
+{
+	return !x->warned && x->r.kind != XSTORE_REVOKED_ID && x->r.state == XSTORE_ACTIVE;
+}
+
+/* Tell the users of exemptions ending within SESSION_WARN_BEFORE seconds, once each. */
+static void warn_due(struct agent *a, time_t now)
+{
+	struct agent_exempt *ex = a->ex;
+	size_t i;
+
+	for (i = 0; i < ex->n; i++) {
+		struct xent *x = ex->v[i];
+
+		if (!warn_pending(x) || x->r.e.not_after <= (int64_t)now ||
+		    x->r.e.not_after - (int64_t)now > SESSION_WARN_BEFORE)
+			continue;
+		x->warned = true;
+		session_ops_exempt_expiring(a, &x->r.e);
+	}
+}
+
 static void arm(struct agent *a)
 {
 	struct agent_exempt *ex = a->ex;
@@ -284,9 +309,17 @@ static void arm(struct agent *a)
 
 	if (!ex || ex->tfd < 0)
 		return;
-	for (i = 0; i < ex->n; i++)
-		if (!next || ex->v[i]->r.e.not_after < next)
-			next = ex->v[i]->r.e.not_after;
+	for (i = 0; i < ex->n; i++) {
+		const struct xent *x = ex->v[i];
+
+		if (!next || x->r.e.not_after < next)
+			next = x->r.e.not_after;
+		/* the warning SESSION_WARN_BEFORE seconds before the end (at once when nearer) */
+		if (warn_pending(x) && x->r.e.not_after - SESSION_WARN_BEFORE < next)
+			next = x->r.e.not_after - SESSION_WARN_BEFORE > 0
+				   ? x->r.e.not_after - SESSION_WARN_BEFORE
+				   : 1;
+	}
 	/* an absolute wall-clock time: a clock change moves the expiry with it */
 	its.it_value.tv_sec = (time_t)(next > 0 ? next : 0);
 	if (next > 0 && its.it_value.tv_sec == 0)
@@ -336,6 +369,7 @@ static void on_timer(void *data, int fd, uint32_t revents)
 	(void)!read(fd, &ticks, sizeof(ticks));
 	if (expire_due(a, time(NULL)))
 		(void)agent_rescan(a, "exemption expired", false);
+	warn_due(a, time(NULL));
 	arm(a);
 }
 

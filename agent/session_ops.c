@@ -14,8 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,11 +24,9 @@
 #include "events.h"
 #include "exempt.h"
 #include "ipc_server.h"
-#include "loop.h"
 #include "session_ops.h"
 
 #define GROUPS_MAX 64
-#define TICK_S 30 /* seconds between looks for exemptions about to end */
 
 struct rate {
 	uid_t uid;
@@ -41,11 +37,7 @@ struct rate {
 struct session_ops {
 	struct agent *a;
 	struct ipc_server *s;
-	struct loop *l;
-	int timer_fd;
 	struct rate rates[SESSION_UIDS_MAX];
-	char warned[SESSION_WARNED_MAX][MNG_EXEMPT_ID_LEN + 1]; /* ring of warned ids */
-	size_t n_warned;
 };
 
 static const char msgid_redact[] = "0e6a4c1f9b2d47e3a5c8d7f16b3e2a90";
@@ -67,16 +59,21 @@ static struct json_object *str(const char *s)
 	return mng_ipc_json_string(s, 4096);
 }
 
-/* Send event type with fields (consumed) to the session watchers of uid. */
-static void send_user(struct session_ops *so, uid_t uid, const char *type, struct json_object *f)
+/* Send event type with fields (consumed) to the session watchers of uid through s. */
+static void send_to(struct ipc_server *s, uid_t uid, const char *type, struct json_object *f)
 {
 	char *text = NULL;
 	size_t len;
 
-	if (f && mng_ipc_event_format(type, time(NULL), f, &text, &len) == 0)
-		ipc_server_send_user(so->s, uid, text);
+	if (s && f && mng_ipc_event_format(type, time(NULL), f, &text, &len) == 0)
+		ipc_server_send_user(s, uid, text);
 	free(text);
 	json_object_put(f);
+}
+
+static void send_user(struct session_ops *so, uid_t uid, const char *type, struct json_object *f)
+{
+	send_to(so->s, uid, type, f);
 }
 
 static bool uid_of(const char *user, uid_t *ret)
@@ -118,21 +115,9 @@ static size_t user_groups(const char *user, char names[GROUPS_MAX][64],
 	return k;
 }
 
-static void on_timer(void *data, int fd, uint32_t revents)
-{
-	uint64_t n;
-
-	(void)revents;
-	if (read(fd, &n, sizeof(n)) < 0)
-		return;
-	session_ops_tick(data);
-}
-
 int session_ops_new(struct agent *a, struct ipc_server *s, struct loop *l, struct session_ops **ret)
 {
-	struct itimerspec its = {.it_interval = {TICK_S, 0}, .it_value = {TICK_S, 0}};
 	struct session_ops *so;
-	int r;
 
 	if (!a || !s || !l || !ret)
 		return -EINVAL;
@@ -141,35 +126,15 @@ int session_ops_new(struct agent *a, struct ipc_server *s, struct loop *l, struc
 		return -ENOMEM;
 	so->a = a;
 	so->s = s;
-	so->l = l;
-	so->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (so->timer_fd < 0) {
-		r = -errno;
-		free(so);
-		return r;
-	}
-	r = timerfd_settime(so->timer_fd, 0, &its, NULL) < 0 ? -errno : 0;
-	if (r == 0)
-		r = loop_add(l, so->timer_fd, EPOLLIN, on_timer, so);
-	if (r < 0) {
-		(void)close(so->timer_fd);
-		free(so);
-		return r;
-	}
 	*ret = so;
 	return 0;
 }
 
 void session_ops_free(struct session_ops **sop)
 {
-	struct session_ops *so;
-
 	if (!sop || !*sop)
 		return;
-	so = *sop;
-	loop_del(so->l, so->timer_fd);
-	(void)close(so->timer_fd);
-	free(so);
+	free(*sop);
 	*sop = NULL;
 }
 
@@ -345,7 +310,8 @@ int session_ops_clip_report(struct session_ops *so, const struct mng_ipc_request
 
 bool session_ops_concerns(struct session_ops *so, uid_t uid, const char *event_json)
 {
-	struct json_object *o, *e, *t;
+	struct agent_exempt_caller mine = {.uid = uid};
+	struct json_object *o, *e, *t, *x;
 	const char *type;
 	bool yes = false;
 	uid_t seat;
@@ -361,6 +327,11 @@ bool session_ops_concerns(struct session_ops *so, uid_t uid, const char *event_j
 			yes = uid_of(so->a->seat_user, &seat) && seat == uid;
 		else if (!strcmp(type, "policy.load"))
 			yes = true; /* every session asks for its policy again */
+		else if (!strcmp(type, "exemption.revoke") || !strcmp(type, "exemption.expire"))
+			/* an exemption of uid's (theirs, or redeemed by them) ended: at once */
+			yes = json_object_object_get_ex(e, "exemption", &x) &&
+			      json_object_get_string(x) &&
+			      exemption_end(so->a, &mine, json_object_get_string(x), NULL) != 0;
 	}
 	json_object_put(o);
 	return yes;
@@ -410,42 +381,18 @@ void session_ops_exempt_granted(struct session_ops *so, uid_t uid, const char *i
 	send_user(so, uid, "exemption.grant", exemption_fields(e));
 }
 
-static bool warned(struct session_ops *so, const char *id)
+void session_ops_exempt_expiring(struct agent *a, const struct mng_exempt *e)
 {
-	size_t i, n = so->n_warned < SESSION_WARNED_MAX ? so->n_warned : SESSION_WARNED_MAX;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(so->warned[i], id))
-			return true;
-	return false;
-}
-
-void session_ops_tick(struct session_ops *so)
-{
-	struct agent_exempt_caller all = {.uid = 0, .admin = true};
-	struct agent_exempt_view v;
-	int64_t now = time(NULL);
-	int i = -1;
 	uid_t uid;
 
-	if (!so)
+	if (!a || !e)
 		return;
-	while ((i = agent_exempt_visible(so->a, &all, (size_t)(i + 1), &v)) >= 0) {
-		const struct mng_exempt *e = v.e;
-
-		if (strcmp(v.state, "active") || e->not_after <= now ||
-		    e->not_after - now > SESSION_WARN_BEFORE || warned(so, e->id))
-			continue;
-		snprintf(so->warned[so->n_warned % SESSION_WARNED_MAX], MNG_EXEMPT_ID_LEN + 1, "%s",
-			 e->id);
-		so->n_warned++;
-		if (!strcmp(e->user, "*")) {
-			/* any user: whoever is at the seat */
-			if (!uid_of(so->a->seat_user, &uid))
-				continue;
-		} else if (!uid_of(e->user, &uid)) {
-			continue;
-		}
-		send_user(so, uid, "exemption.expiring", exemption_fields(e));
+	if (!strcmp(e->user, "*")) {
+		/* any user: whoever is at the seat */
+		if (!uid_of(a->seat_user, &uid))
+			return;
+	} else if (!uid_of(e->user, &uid)) {
+		return;
 	}
+	send_to(a->ipc, uid, "exemption.expiring", exemption_fields(e));
 }

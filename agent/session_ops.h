@@ -30,15 +30,15 @@
 #define SESSION_REPORTS_PER_MIN 120 /* clipboard reports of one uid a minute */
 #define SESSION_UIDS_MAX 32	    /* uids whose report rate is tracked */
 #define SESSION_WARN_BEFORE 600	    /* seconds before an exemption's end to warn */
-#define SESSION_WARNED_MAX 256	    /* exemptions remembered as warned */
 
 struct session_ops;
 struct ipc_server;
 struct loop;
+struct mng_exempt;
 
 /*
  * session_ops_new - the state of the session ops for agent a; events are
- * sent through s (ipc_server_send_user) and the expiry timer is put on l.
+ * sent through s (ipc_server_send_user). l is not used.
  * Returns 0 or -errno.
  */
 int session_ops_new(struct agent *a, struct ipc_server *s, struct loop *l,
@@ -68,8 +68,10 @@ int session_ops_clip_report(struct session_ops *so, const struct mng_ipc_request
 /*
  * session_ops_concerns - whether the broadcast event (its JSON text)
  * concerns uid: device.block and device.reject while uid is the seat
- * user, and policy.load (every session asks for its policy again). Other
- * broadcast events are not sent to session watchers.
+ * user, policy.load (every session asks for its policy again), and
+ * exemption.revoke and exemption.expire of an exemption uid sees as its
+ * own (so that a revoked clipboard exemption ends in the session at once).
+ * Other broadcast events are not sent to session watchers.
  */
 bool session_ops_concerns(struct session_ops *so, uid_t uid, const char *event_json);
 
@@ -80,7 +82,11 @@ void session_ops_print(struct session_ops *so, const struct agent_print_job *job
 /* session_ops_exempt_granted - exemption id was stored for the caller uid: tell uid. */
 void session_ops_exempt_granted(struct session_ops *so, uid_t uid, const char *id);
 
-/* session_ops_tick - look for exemptions ending within SESSION_WARN_BEFORE (timer, tests). */
-void session_ops_tick(struct session_ops *so);
+/*
+ * session_ops_exempt_expiring - exemption e ends within SESSION_WARN_BEFORE
+ * seconds: tell its user (the seat user for user "*") through a->ipc. The
+ * exemption store's timer calls it once per exemption, on time (exempt.c).
+ */
+void session_ops_exempt_expiring(struct agent *a, const struct mng_exempt *e);
 
 #endif

@@ -264,12 +264,26 @@ static void on_event(struct session *s, struct json_object *e)
 		refresh_policy(s);
 	} else if (!strcmp(type, "exemption.expiring")) {
 		on_exemption(s, e, true);
+	} else if (!strcmp(type, "exemption.revoke")) {
+		/* the agent's answer changes now, not at the next refresh */
+		refresh_policy(s);
+		show(s, _("Exemption revoked"), jstr(e, "object"), true);
+	} else if (!strcmp(type, "exemption.expire")) {
+		refresh_policy(s);
 	} else if (!strcmp(type, "policy.load")) {
 		refresh_policy(s);
 	} else if (!strcmp(type, "key.remove")) {
-		show(s, _("Security key removed"),
-		     _("The security key used at login was removed: the session was locked."),
-		     true);
+		struct json_object *v = NULL;
+		bool locked =
+		    json_object_object_get_ex(e, "locked", &v) && json_object_get_boolean(v);
+
+		show(
+		    s, _("Security key removed"),
+		    locked
+			? _("The security key used at login was removed: the session was locked.")
+			: _("The security key used at login was removed, but the session could not "
+			    "be locked: lock the screen now."),
+		    true);
 	}
 	/* clipboard.* are this process's own reports: notified when they happened */
 }

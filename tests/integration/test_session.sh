@@ -9,7 +9,16 @@
 # never the digits), a clipboard exemption allowing, "clipboard block"
 # blocking everything, the Japanese notification of a blocked USB device
 # (what, why, how to ask, whom to call) reaching the server, and the guard
-# going on with its last policy while the agent is gone.
+# going on with its last policy while the agent is gone. Lock on key
+# removal: the security key of the seat's session leaves (its sysfs
+# directory removed, found by the next rescan), the agent's LockSession call
+# reaches a stand-in for logind (tests/session/logind-stub.c on a private
+# dbus-daemon with a system bus's policy; it is not logind, and nothing here
+# shows a screen being locked) and the Japanese "key removed, session
+# locked" notification reaches the server. The warning 10 minutes before an
+# exemption ends arrives on time (a 605-second exemption: about 5 s after it
+# was issued, from the exemption timer) and a revoked clipboard exemption
+# stops allowing at once (long before the helper's 30-second refresh).
 # Prints PASS:/FAIL: lines (counted by tests/run-unit.sh).
 set -u
 SESSION=${MNG_SESSION:-build/default/mnguard-session}
@@ -17,6 +26,8 @@ AGENT=${MNG_AGENT:-build/default/mnguardd}
 CTL=${MNG_CTL:-build/default/mnguardctl}
 HD=${MNG_HELPDESK:-build/default/mnguard-helpdesk}
 BUILD=${MNG_BUILD:-build/default}
+STUB=${MNG_LOGIND_STUB:-$BUILD/tests/logind-stub}
+SRC=$(pwd)
 
 if [ "${1:-}" != inner ]; then
 	for t in Xvfb xclip xsel dunst dbus-daemon dbus-monitor umockdev-run localedef python3; do
@@ -77,6 +88,25 @@ printf '[global]\n    font = Monospace 8\n' >"$T/xdg/dunst/dunstrc"
 XDG_CONFIG_HOME="$T/xdg" dunst >"$T/dunst.log" 2>&1 &
 PIDS="$PIDS $!"
 
+# ---- a private system bus and the stand-in for logind (not logind: it records LockSession) ----
+dbus-daemon --config-file="$SRC/tests/session/system-bus.conf" --address="unix:path=$T/system_bus" \
+	--nofork --nopidfile >"$T/system-bus.log" 2>&1 &
+PIDS="$PIDS $!"
+i=0
+until [ -S "$T/system_bus" ] || [ $i -gt 50 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/system_bus" "$STUB" "$T/lock-calls" "$T/stub-ready" \
+	>"$T/stub.log" 2>&1 &
+PIDS="$PIDS $!"
+i=0
+until [ -e "$T/stub-ready" ] || [ $i -gt 50 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+[ -e "$T/stub-ready" ] || fail "logind stand-in on the private system bus" "$(cat "$T/stub.log" "$T/system-bus.log")"
+
 # ---- the agent ----
 mkdir -p "$T/rules.d" "$T/log" "$T/state" "$T/trust/helpdesk" "$T/keys"
 printf 'allow\nclipboard block content mynumber\n' >"$T/rules.d/00-test.rules"
@@ -92,10 +122,11 @@ state_dir = $T/state
 trust_dir = $T/trust
 machine_id_file = $T/machine-id
 helpdesk_contact = 情報政策課 ヘルプデスク 内線 1234
+lock_on_key_removal = yes
 CONF
 chmod 0644 "$T/mnguard.conf"
 start_agent() {
-	"$AGENT" --foreground --config "$T/mnguard.conf" >>"$T/agent.log" 2>&1 &
+	DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/system_bus" "$AGENT" --foreground --config "$T/mnguard.conf" >>"$T/agent.log" 2>&1 &
 	AGENT_PID=$!
 	PIDS="$PIDS $AGENT_PID"
 	i=0
@@ -110,7 +141,8 @@ python3 - "$T/sock" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect(sys.argv[1])
-s.send(b'{"v":1,"id":1,"op":"session-open","args":{"user":"root","seat":"seat0","tty":":0","service":"gdm-password"}}')
+# with the logind session and the security key of its login (the demo YubiKey at 1-4.1.6)
+s.send(b'{"v":1,"id":1,"op":"session-open","args":{"user":"root","seat":"seat0","tty":":0","service":"gdm-password","session":"c7","key_port":"1-4.1.6","key_devnum":"24","key_serial":"YK-0001"}}')
 print(s.recv(65536).decode())
 PY
 [ -s "$T/log/audit.log" ] || fail "agent started" "$(cat "$T/agent.log")"
@@ -208,6 +240,64 @@ grep -q 'mnguardctl exemption request --device [0-9]' "$T/notify.log" &&
 grep -q '問い合わせ先: 情報政策課 ヘルプデスク 内線 1234' "$T/notify.log" &&
 	pass "device notification: help desk contact" || fail "device notification: help desk contact"
 
+# ---- the security key of the seat's session is removed: locked, audited, told ----
+KEYDIR="$UMOCKDEV_DIR/sys/devices/pci0000:00/0000:00:14.0/usb1/1-4/1-4.1/1-4.1.6"
+[ -d "$KEYDIR" ] || fail "the demo security key is in the testbed" "$KEYDIR"
+rm -rf "$KEYDIR"
+"$CTL" --socket "$T/sock" policy reload >/dev/null 2>&1 # its rescan finds the key gone
+i=0
+until grep -q 'セキュリティキーが取り外されました' "$T/notify.log" || [ $i -gt 50 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+[ "$(cat "$T/lock-calls" 2>/dev/null)" = "LockSession c7 pid $AGENT_PID uid 0" ] &&
+	pass "key removed: LockSession(c7) from the agent reached the bus" ||
+	fail "key removed: LockSession(c7) from the agent reached the bus" "$(cat "$T/lock-calls" 2>&1)"
+grep '"event":"session.lock"' "$T/log/audit.log" | grep '"decision":"lock"' | grep -q 'c7' &&
+	pass "key removed: session.lock audited" || fail "key removed: session.lock audited"
+grep -q 'セキュリティキーが取り外されました' "$T/notify.log" &&
+	grep -q '画面をロックしました' "$T/notify.log" &&
+	pass "key removed: Japanese notification reached the server" ||
+	fail "key removed: Japanese notification reached the server" "$(tail -5 "$T/notify.log")"
+
+# ---- the warning 10 minutes before an exemption ends comes on time ----
+"$HD" issue --terminal "$MID" --user root --scope clipboard --for 605s --ticket INC-10 \
+	--reason "test" --key "$T/keys/k/helpdesk.key" --out "$T/tok10" --log "$T/hd.log" >/dev/null 2>&1
+t0=$(date +%s)
+"$CTL" --socket "$T/sock" exemption redeem "$T/tok10" >/dev/null 2>&1 ||
+	fail "short exemption redeemed"
+sleep 1.5
+if grep -q '例外の期限まであと10分です' "$T/notify.log"; then
+	fail "no expiry warning while more than 10 minutes are left"
+else
+	pass "no expiry warning while more than 10 minutes are left"
+fi
+i=0
+until grep -q '例外の期限まであと10分です' "$T/notify.log" || [ $i -gt 150 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+dt=$(($(date +%s) - t0))
+grep -q '例外の期限まであと10分です' "$T/notify.log" && [ "$dt" -le 10 ] &&
+	pass "expiry warning 10 minutes before the end, on time (${dt} s after issue)" ||
+	fail "expiry warning 10 minutes before the end, on time (${dt} s after issue)"
+
+# ---- a revoked clipboard exemption stops allowing at once ----
+copy "個人番号 123456789018"
+check "the short exemption allows the number" kept "個人番号 123456789018"
+id10=$("$CTL" --socket "$T/sock" exemption list 2>/dev/null | awk '/INC-10/ {print $1; exit}')
+[ -z "$id10" ] && id10=$("$CTL" --socket "$T/sock" exemption list 2>/dev/null | awk '/clipboard/ {print $1; exit}')
+"$CTL" --socket "$T/sock" exemption revoke "$id10" >/dev/null 2>&1
+t0=$(date +%s)
+copy "個人番号 123456789018"
+if withheld; then
+	pass "revoked at once: the number is withheld again ($(($(date +%s) - t0)) s, refresh is 30 s)"
+else
+	fail "revoked at once: the number is withheld again" "$(paste)"
+fi
+grep -q '例外が取り消されました' "$T/notify.log" && pass "revocation notification (Japanese)" ||
+	fail "revocation notification (Japanese)"
+
 # ---- a clipboard exemption allows ----
 "$HD" issue --terminal "$MID" --user root --scope clipboard --for 1h --ticket INC-9 \
 	--reason "test" --key "$T/keys/k/helpdesk.key" --out "$T/tok" --log "$T/hd.log" >/dev/null 2>&1
@@ -218,7 +308,7 @@ copy "個人番号 123456789018"
 check "a clipboard exemption allows the number" kept "個人番号 123456789018"
 grep -q '例外が許可されました' "$T/notify.log" && pass "exemption notification" ||
 	fail "exemption notification"
-id=$("$CTL" --socket "$T/sock" exemption list 2>/dev/null | awk '/clipboard/ {print $1; exit}')
+id=$("$CTL" --socket "$T/sock" exemption list 2>/dev/null | awk '/INC-9/ && /active/ {print $1; exit}')
 [ -n "$id" ] && "$CTL" --socket "$T/sock" exemption revoke "$id" >"$T/revoke.log" 2>&1
 
 # ---- clipboard block: nothing moves between applications ----
