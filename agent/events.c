@@ -27,6 +27,7 @@
 #include "journal.h"
 
 #define SUMMARY_MAX 1200
+#define SUMMARY_IFACES 16 /* distinct interface classes named in a device summary */
 
 struct evdef {
 	const char *name;
@@ -123,6 +124,31 @@ static size_t put_quoted(char *buf, size_t size, size_t o, const char *s)
 	return o < size ? o : size - 1;
 }
 
+/*
+ * " interfaces CC:SS:PP,..." : each distinct class triple once, in the
+ * device's order, at most SUMMARY_IFACES of them (what the self-inspection
+ * report counts blocked attempts by). Nothing when none was read or the
+ * buffer is full.
+ */
+static void put_interfaces(const struct mng_device *v, char *buf, size_t size, size_t o)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < v->n_ifaces && n < SUMMARY_IFACES && o + 13 < size; i++) {
+		const struct mng_iface *f = &v->ifaces[i];
+
+		for (j = 0; j < i; j++)
+			if (v->ifaces[j].cls == f->cls && v->ifaces[j].subcls == f->subcls &&
+			    v->ifaces[j].proto == f->proto)
+				break;
+		if (j < i)
+			continue;
+		o += (size_t)snprintf(buf + o, size - o, "%s%02x:%02x:%02x",
+				      n ? "," : " interfaces ", f->cls, f->subcls, f->proto);
+		n++;
+	}
+}
+
 void events_device_summary(const struct agent_device *d, char *buf, size_t size)
 {
 	const struct mng_device *v = &d->dev;
@@ -138,8 +164,9 @@ void events_device_summary(const struct agent_device *d, char *buf, size_t size)
 		o += (size_t)snprintf(buf + o, size - o, " name ");
 	o = put_quoted(buf, size, o, v->name);
 	if (o < size)
-		snprintf(buf + o, size - o, " port %s hash %s", v->port,
-			 v->hash[0] ? v->hash : "-");
+		o += (size_t)snprintf(buf + o, size - o, " port %s hash %s", v->port,
+				      v->hash[0] ? v->hash : "-");
+	put_interfaces(v, buf, size, o);
 }
 
 static int add(struct json_object *o, const char *k, struct json_object *v)

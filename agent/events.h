@@ -85,7 +85,8 @@ void events_report(struct agent *a, const struct event *ev);
 
 /*
  * events_device_summary - "id 0781:5567 serial \"...\" name \"...\" port
- * 1-4.1.1 hash ..." (device strings quoted and escaped) into buf.
+ * 1-4.1.1 hash ... interfaces 08:06:50" (device strings quoted and escaped;
+ * each distinct interface class:subclass:protocol once, at most 16) into buf.
  */
 void events_device_summary(const struct agent_device *d, char *buf, size_t size);
 

@@ -121,6 +121,9 @@ static void test_start_baseline(void **state)
 	ASSERT_AUDIT(h, "\"event\":\"device.allow\"", "serial \\\"" H_APPROVED_SERIAL,
 		     "\"ticket\":\"INC-2026-0042\"");
 	ASSERT_AUDIT(h, "\"event\":\"device.block\"", "port 1-4.1.5 ", "\"decision\":\"block\"");
+	/* the record names the interface classes (the self-inspection report counts by class) */
+	ASSERT_AUDIT(h, "\"event\":\"device.block\"", " interfaces 08:06:50",
+		     "\"decision\":\"block\"");
 	ASSERT_AUDIT(h, "\"event\":\"device.allow\"", "port 1-4.1.4 ",
 		     "interfaces authorized: 1-4.1.4:1.0\"");
 	ASSERT_AUDIT(h, "\"event\":\"policy.load\"", "\"decision\":\"ok\"", NULL);
