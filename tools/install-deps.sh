@@ -8,7 +8,7 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev mandoc \
 libssl-dev libjson-c-dev libudev-dev libcmocka-dev \
 libfido2-dev libcbor-dev libpam0g-dev libpam-wrapper libpamtest0-dev libpam-u2f pamu2fcfg gettext \
 umockdev libumockdev-dev usbguard libusbguard-dev \
-qemu-system-x86 busybox-static \
+qemu-system-x86 busybox-static kmod \
 cups cups-daemon cups-client cups-bsd cups-ipp-utils libcups2-dev libpoppler-glib-dev poppler-utils \
 debhelper lintian debootstrap fakeroot dpkg-dev \
 xvfb xclip xsel dunst dbus-daemon dbus-bin locales libx11-dev libxfixes-dev libxres-dev libnotify-dev \
