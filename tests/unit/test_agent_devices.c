@@ -242,12 +242,57 @@ static void test_plug_does_not_reread_parent(void **state)
 	h_verify_audit(h);
 }
 
+/*
+ * Guards the "bind" re-judgement: the kernel announces a USB device before
+ * its generic driver probes it, and that probe sets the configuration again,
+ * recreating every interface unauthorized. The agent must judge the device
+ * again on "bind": an allowed keyboard gets its interface back, a blocked
+ * stick stays blocked.
+ */
+static void test_bind_rejudges(void **state)
+{
+	static const char *const stick_ifaces[] = {"08:06:50"};
+	struct harness *h = *state;
+	char kbd[512], stick[512], kif[600], sif[600];
+
+	h_rules_baseline(h);
+	h_start(h);
+	snprintf(kbd, sizeof(kbd), "%s",
+		 h_add_usb(h, H_HUB, "1-4.1.7", 0x16c0, 0x05df, "Keyboard", kbd_ifaces, 1));
+	h_uevent(h, kbd, "add");
+	snprintf(stick, sizeof(stick), "%s",
+		 h_add_usb(h, H_USB1, "1-9", 0x0781, 0x5567, "Stick", stick_ifaces, 1));
+	h_uevent(h, stick, "add");
+	assert_true(h_wait_audit(h, "\"event\":\"device.allow\"", "port 1-4.1.7 ", NULL, 1, T_MS));
+	assert_true(h_wait_audit(h, "\"event\":\"device.block\"", "port 1-9 ", NULL, 1, T_MS));
+	snprintf(kif, sizeof(kif), "%s/1-4.1.7:1.0", kbd);
+	snprintf(sif, sizeof(sif), "%s/1-9:1.0", stick);
+	assert_true(h_wait_attr(kif, "authorized", "1", T_MS));
+	assert_true(h_wait_attr(stick, "authorized", "0", T_MS));
+
+	/* the probe recreated the interfaces unauthorized, then the kernel says "bind" */
+	umockdev_testbed_set_attribute(h->tb, kif, "authorized", "0");
+	h_uevent(h, kbd, "bind");
+	if (!h_wait_attr(kif, "authorized", "1", T_MS))
+		fail_msg("the keyboard's interface stayed unauthorized after bind");
+
+	/* a bind of a blocked device must not open it */
+	umockdev_testbed_set_attribute(h->tb, stick, "authorized", "1");
+	umockdev_testbed_set_attribute(h->tb, sif, "authorized", "1");
+	h_uevent(h, stick, "bind");
+	if (!h_wait_attr(stick, "authorized", "0", T_MS))
+		fail_msg("a blocked stick was left authorized after bind");
+	h_stop(h);
+	h_verify_audit(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_start_hashes_equal_usbguard, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_plugged_parent_hash_from_table, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_plug_does_not_reread_parent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bind_rejudges, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
