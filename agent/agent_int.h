@@ -200,6 +200,16 @@ void bundle_loaded_apply(struct agent *a, const struct bundle_loaded *info);
 /* bundle_helpdesk_dir - the directory of help desk keys in force (the bundle's or trust_dir's). */
 void bundle_helpdesk_dir(const struct agent *a, char *buf, size_t size);
 
+/* ---- fallback.c ---- */
+
+/*
+ * agent_fallback_report - when mnguard-fallback left a record of what it
+ * did while the agent was down (<state_dir>/fallback.log), audit it as one
+ * agent.fallback-ran event and remove the file (kept when the append
+ * failed). Called once at start, after agent.start.
+ */
+void agent_fallback_report(struct agent *a);
+
 /* ---- policy.c ---- */
 
 /*

@@ -70,6 +70,7 @@ static const struct evdef evdefs[EV_COUNT] = {
     [EV_POLICY_BUNDLE_INSTALL] = {"policy.bundle.install", "47075ca0d3e6addc17e872ea22787c6c"},
     [EV_POLICY_BUNDLE_REJECT] = {"policy.bundle.reject", "a09e1a08410aba8fff572a9f89b11c24"},
     [EV_POLICY_UNSIGNED] = {"policy.unsigned", "705bb7fbfd1b36991de4d5b6f8cce7d0"},
+    [EV_AGENT_FALLBACK_RAN] = {"agent.fallback-ran", "3e9a6c1f0b7d4d52a8e4f6b2c9d1a073"},
 };
 
 const char *events_name(enum ev_type t)

@@ -54,6 +54,7 @@ enum ev_type {
 	EV_POLICY_BUNDLE_INSTALL, /* a policy bundle was installed and its policy loaded */
 	EV_POLICY_BUNDLE_REJECT,  /* a policy bundle was refused (reason in detail) */
 	EV_POLICY_UNSIGNED,	  /* rule files not from the signed bundle were not loaded */
+	EV_AGENT_FALLBACK_RAN,	  /* the fallback unit acted while the agent was down */
 	EV_COUNT,
 };
 

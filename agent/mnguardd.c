@@ -290,6 +290,7 @@ int main(int argc, char **argv)
 	snprintf(detail, sizeof(detail), "mnguardd %s pid %ld config %s", MNGUARDD_VERSION,
 		 (long)getpid(), conf_path);
 	report_simple(d.a, EV_AGENT_START, LOG_INFO, "ok", detail);
+	agent_fallback_report(d.a);
 
 	r = loop_new(&d.l);
 	if (r < 0) {

@@ -392,6 +392,56 @@ static void test_refuses_to_start(void **state)
 	assert_string_equal(h_attr(H_USB1, "authorized_default"), "1");
 }
 
+/*
+ * What the fallback unit did while the agent was down reaches the audit log
+ * at the next start (one agent.fallback-ran record naming its actions), and
+ * the record file is removed; a record file that fails the trusted-file
+ * checks is reported as unreadable, never read, and removed too.
+ */
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void test_fallback_unit_audited(void **state)
+{
+	struct harness *h = *state;
+	char dir[256], log[300];
+
+	snprintf(dir, sizeof(dir), "%s/state", h->dir);
+	(void)mkdir(dir, 0700);
+	snprintf(log, sizeof(log), "%s/fallback.log", dir);
+	write_file(log,
+		   "2026-11-26T01:00:00Z mnguardd is not running: authorizing hubs, keyboards and "
+		   "mice only\n"
+		   "2026-11-26T01:00:01Z authorized 1-4.1.3 (046d:c31c): 1 hub/keyboard/mouse "
+		   "interface(s) only\n"
+		   "2026-11-26T01:00:02Z blocked 1-4.1.5 (0781:5567): no hub, keyboard or mouse "
+		   "interface\n",
+		   0600);
+	h_rules_baseline(h);
+	h_start(h);
+	ASSERT_AUDIT(h, "\"event\":\"agent.fallback-ran\"", "3 lines",
+		     "authorized 1-4.1.3 (046d:c31c)");
+	ASSERT_AUDIT(h, "\"event\":\"agent.fallback-ran\"", "blocked 1-4.1.5 (0781:5567)", NULL);
+	assert_int_equal(access(log, F_OK), -1);
+	h_stop(h);
+
+	/* group-writable: not trusted, not read, still reported and removed */
+	write_file(log, "2026-11-26T02:00:00Z authorized 9-9 (dead:beef): forged\n", 0666);
+	h_start(h);
+	ASSERT_AUDIT(h, "\"event\":\"agent.fallback-ran\"", "was not read", NULL);
+	if (h_wait_audit(h, "dead:beef", NULL, NULL, 1, 200))
+		fail_msg("an untrusted fallback record was read into the audit log");
+	assert_int_equal(access(log, F_OK), -1);
+	h_stop(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +453,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fallback_at_start, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_thunderbolt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_to_start, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fallback_unit_audited, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
