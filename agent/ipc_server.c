@@ -63,6 +63,8 @@ struct client {
 	uid_t uid;	       /* the session watcher's uid */
 	bool busy; /* a request of this client is being handled */
 	bool dead; /* dropped while busy: freed once the handler returns */
+	struct agent_print_req *print; /* a print-check being decided (print.h), NULL when none */
+	uint32_t print_id;	       /* its request id */
 	struct client *next;
 };
 
@@ -91,6 +93,7 @@ static void client_free(struct client *c)
 			*pp = c->next;
 			break;
 		}
+	agent_print_detach(c->print); /* still decided and audited, never answered */
 	loop_del(s->l, c->fd);
 	(void)close(c->fd);
 	free(c);
@@ -493,7 +496,33 @@ static void do_report(struct client *c, const struct mng_ipc_request *req)
 	agent_session_rejudge(c->s->a);
 }
 
-/* print-check: the CUPS backend asks about a job; doc is the document passed with it. */
+/* print-check's answer, when the gate has decided (maybe long after the request). */
+static void print_done(void *data, const struct agent_print_job *job,
+		       const struct agent_print_result *res)
+{
+	struct client *c = data;
+	struct ipc_server *s = c->s;
+	struct json_object *o = json_object_new_object();
+
+	c->print = NULL;
+	if (o && (!add(o, "verdict", json_object_new_string(agent_print_verdict_name(res->verdict))) ||
+		  !add(o, "reason", str(res->reason)) || !add(o, "reason_ja", str(res->reason_ja)) ||
+		  !add(o, "rule", str(res->rule)) || !add(o, "exemption", str(res->exemption)) ||
+		  !add(o, "ticket", str(res->ticket)) || !add(o, "sha256", str(res->sha256)) ||
+		  !add(o, "pages", json_object_new_int64(res->pages)) ||
+		  !add(o, "sensitive", json_object_new_boolean(res->sensitive)))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	/* c may be freed by a failed send: s was taken first */
+	reply_result(c, c->print_id, o);
+	session_ops_print(s->ops, job, res);
+}
+
+/*
+ * print-check: the CUPS backend asks about a job; doc is the document passed
+ * with it. The content check runs beside the loop; print_done answers.
+ */
 static void do_print(struct client *c, const struct mng_ipc_request *req, int doc)
 {
 	struct agent_print_job job = {.printer = req->printer,
@@ -501,8 +530,6 @@ static void do_print(struct client *c, const struct mng_ipc_request *req, int do
 				      .title = req->title,
 				      .uri = req->uri,
 				      .job = req->job};
-	struct agent_print_result *res;
-	struct json_object *o;
 	struct agent_peer by;
 	int r;
 
@@ -515,30 +542,14 @@ static void do_print(struct client *c, const struct mng_ipc_request *req, int do
 		reply_error(c, req->id, EINVAL, "print-check needs the document passed with it");
 		return;
 	}
-	res = calloc(1, sizeof(*res));
-	if (!res) {
-		reply_error(c, req->id, EIO, "out of memory");
+	if (c->print) {
+		reply_error(c, req->id, EBUSY, "a print-check of this connection is still running");
 		return;
 	}
-	r = agent_print_check(c->s->a, &job, doc, &by, res);
-	if (r < 0) {
-		reply_error(c, req->id, -r, strerror(-r));
-		free(res);
-		return;
-	}
-	o = json_object_new_object();
-	if (o && (!add(o, "verdict", json_object_new_string(agent_print_verdict_name(res->verdict))) ||
-		  !add(o, "reason", str(res->reason)) || !add(o, "reason_ja", str(res->reason_ja)) ||
-		  !add(o, "rule", str(res->rule)) || !add(o, "exemption", str(res->exemption)) ||
-		  !add(o, "ticket", str(res->ticket)) || !add(o, "sha256", str(res->sha256)) ||
-		  !add(o, "pages", json_object_new_int64(res->pages)) ||
-		  !add(o, "sensitive", json_object_new_boolean(res->sensitive)))) {
-		json_object_put(o);
-		o = NULL;
-	}
-	reply_result(c, req->id, o);
-	session_ops_print(c->s->ops, &job, res);
-	free(res);
+	c->print_id = req->id;
+	r = agent_print_submit(c->s->a, &job, doc, &by, print_done, c, &c->print);
+	if (r < 0)
+		reply_error(c, req->id, r == -ENOMEM ? EIO : -r, strerror(-r));
 }
 
 /* ---- exemptions (exempt.h) ---- */

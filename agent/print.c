@@ -13,6 +13,15 @@
  * MUST: the audit record holds digests, counts and names, never the text;
  *       a title that holds an individual or corporate number is withheld.
  * MUST: only root and the lp user (cupsd's backends) may ask.
+ * MUST: the event loop never waits for an extractor: each one is a child
+ *       whose pipes, pidfd and timer are watched by the loop; at most
+ *       AGENT_PRINT_RUNNING_MAX run at once, AGENT_PRINT_QUEUED_MAX more
+ *       wait their turn, and a job beyond that is held (fail closed).
+ * MUST: the extractor's path comes from mnguard.conf (print_extractor, a
+ *       trusted file) or the build, never from the environment; the
+ *       program is opened without following a symlink, must be a regular,
+ *       root-owned file that is not group/other-writable, and that very
+ *       open file is what runs (fexecve).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -21,7 +30,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +40,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -38,6 +48,7 @@
 
 #include "agent_int.h"
 #include "events.h"
+#include "loop.h"
 #include "exempt.h"
 #include "mynumber.h"
 #include "print.h"
@@ -46,8 +57,7 @@
 #ifndef MNG_EXTRACT_PATH
 #define MNG_EXTRACT_PATH "/usr/local/libexec/mnguard/mnguard-extract"
 #endif
-#define EXTRACT_ENV "MNGUARD_EXTRACT" /* overrides the helper's path (tests) */
-#define ERR_MAX 4096		      /* bytes of the helper's stderr kept */
+#define ERR_MAX 4096 /* bytes of the helper's stderr kept */
 #define GROUPS_MAX 64
 
 /* journald MESSAGE_IDs, one per verdict */
@@ -92,6 +102,7 @@ struct content {
 	size_t individual, corporate;
 	uint64_t size;
 	char sha256[65];
+	bool busy; /* not examined: the gate had no room */
 };
 
 static void sensitive(struct content *ct, const char *why)
@@ -132,18 +143,80 @@ static int digest(int fd, uint64_t size, char ret[65])
 }
 
 /* In the child: limits, an unprivileged identity, the helper. Never returns. */
-static void child(int in, int out, int err, const char *path)
+/* One job on its way through the gate. */
+struct agent_print_req {
+	struct agent *a;
+	struct agent_print_req *next; /* in the waiting queue */
+	char *printer, *user, *title, *uri;
+	struct agent_print_job job; /* points at the copies above */
+	struct agent_peer by;
+	int doc; /* our own descriptor of the document */
+	bool printer_ok, title_num;
+	struct content ct;
+	struct agent_print_result res;
+	agent_print_done_fn done; /* NULL once detached */
+	void *data;
+	/* the extractor, while it runs */
+	pid_t pid;
+	int exe, out, err, pidfd, tfd;
+	char *text;
+	size_t len, cap, elen;
+	char errbuf[ERR_MAX];
+	bool over, timed_out, exited, running;
+	int status;
+};
+
+/* The gate's load: shared by every job of this (single) agent process. */
+static struct {
+	size_t running, queued;
+	struct agent_print_req *head, *tail;
+} gate;
+
+static void finish(struct agent_print_req *r);
+static void start_next(void);
+
+/*
+ * The extractor's program, opened once per job: regular, root-owned, not
+ * group/other-writable, executable. Returns the descriptor or -errno.
+ */
+static int extractor_open(const struct agent *a, char *why, size_t size)
+{
+	const char *path = a->cfg.print_extractor[0] ? a->cfg.print_extractor : MNG_EXTRACT_PATH;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0) {
+		snprintf(why, size, "the extractor cannot be opened (%s)", strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) || !(st.st_mode & S_IXOTH)) {
+		snprintf(why, size, "the extractor is not a root-owned, write-protected program");
+		(void)close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+/* In the child: limits, an unprivileged identity, the helper (exe). Never returns. */
+static void child(int in, int out, int err, int exe)
 {
 	static char *const envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", NULL};
 	char *const argv[] = {"mnguard-extract", NULL};
 	struct rlimit cpu = {AGENT_PRINT_CPU_S, AGENT_PRINT_CPU_S + 1};
 	struct rlimit as = {AGENT_PRINT_AS_MAX, AGENT_PRINT_AS_MAX};
 	struct rlimit zero = {0, 0}, files = {16, 16};
+	sigset_t none;
 	struct passwd *pw;
 
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		_exit(126);
-	(void)syscall(SYS_close_range, 3u, ~0u, 0u);
+	/* the program stays open as descriptor 3 (without close-on-exec) for fexecve */
+	if (exe == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(exe, 3) < 0)
+		_exit(126);
+	(void)syscall(SYS_close_range, 4u, ~0u, 0u);
 	if (setrlimit(RLIMIT_CPU, &cpu) < 0 || setrlimit(RLIMIT_AS, &as) < 0 ||
 	    setrlimit(RLIMIT_FSIZE, &zero) < 0 || setrlimit(RLIMIT_CORE, &zero) < 0 ||
 	    setrlimit(RLIMIT_NOFILE, &files) < 0)
@@ -161,96 +234,37 @@ static void child(int in, int out, int err, const char *path)
 		    setresuid(uid, uid, uid) < 0)
 			_exit(126);
 	}
+	/* set after the identity change, which clears it: the helper dies with the agent */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() == 1)
+		_exit(126);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		_exit(126);
-	execve(path, argv, envp);
+	fexecve(3, argv, envp);
 	_exit(127);
 }
 
-static int64_t now_ms(void)
+static void close_fd(struct agent_print_req *r, int *fd)
 {
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (*fd < 0)
+		return;
+	if (r->a->loop)
+		loop_del(r->a->loop, *fd);
+	(void)close(*fd);
+	*fd = -1;
 }
 
-/* Read the helper's stdout (text, growing) and stderr (capped) until both close or time runs out.
- */
-static int collect(int out, int err, char **ret_text, size_t *ret_len, char *errbuf, size_t errsize,
-		   bool *ret_over)
+static void kill_child(struct agent_print_req *r)
 {
-	int64_t deadline = now_ms() + AGENT_PRINT_TIMEOUT_MS;
-	size_t len = 0, cap = 1u << 16, elen = 0;
-	char *text = malloc(cap + 1), sink[4096];
-	struct pollfd p[2] = {{.fd = out, .events = POLLIN}, {.fd = err, .events = POLLIN}};
-
-	*ret_over = false;
-	if (!text)
-		return -ENOMEM;
-	while (p[0].fd >= 0 || p[1].fd >= 0) {
-		int64_t left = deadline - now_ms();
-		int r, i;
-
-		if (left <= 0) {
-			free(text);
-			return -ETIMEDOUT;
-		}
-		r = poll(p, 2, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			free(text);
-			return -errno;
-		}
-		for (i = 0; i < 2; i++) {
-			ssize_t n;
-
-			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			if (i == 0) {
-				if (len == cap) {
-					char *nt;
-
-					if (cap >= AGENT_PRINT_TEXT_MAX) {
-						*ret_over = true;
-						free(text);
-						return -E2BIG;
-					}
-					cap *= 2;
-					nt = realloc(text, cap + 1);
-					if (!nt) {
-						free(text);
-						return -ENOMEM;
-					}
-					text = nt;
-				}
-				n = read(out, text + len, cap - len);
-				if (n > 0)
-					len += (size_t)n;
-			} else {
-				n = read(err, sink, sizeof(sink));
-				if (n > 0 && elen + 1 < errsize) {
-					size_t k = (size_t)n < errsize - 1 - elen
-						       ? (size_t)n
-						       : errsize - 1 - elen;
-
-					memcpy(errbuf + elen, sink, k);
-					elen += k;
-				}
-			}
-			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
-				p[i].fd = -1;
-		}
-	}
-	errbuf[elen] = '\0';
-	text[len] = '\0';
-	*ret_text = text;
-	*ret_len = len;
-	return 0;
+	if (r->pid > 0 && !r->exited)
+		(void)kill(r->pid, SIGKILL);
 }
 
-/* The value after "key " on a line of the helper's stderr, or NULL. */
+/* Stop reading the helper's output (too much, or out of time); wait for its exit only. */
+static void stop_reading(struct agent_print_req *r)
+{
+	close_fd(r, &r->out);
+	close_fd(r, &r->err);
+}
 static const char *err_line(const char *errbuf, const char *key, char *val, size_t size)
 {
 	size_t kl = strlen(key);
@@ -277,58 +291,27 @@ static const char *err_line(const char *errbuf, const char *key, char *val, size
 }
 
 /* Run the helper over the document and scan its text. Fills ct; errors make it sensitive. */
-static void examine(int doc, struct content *ct)
-{
-	const char *path = getenv(EXTRACT_ENV);
-	char procpath[64], errbuf[ERR_MAX], val[160], *text = NULL;
-	int in = -1, po[2] = {-1, -1}, pe[2] = {-1, -1}, r, status = 0;
-	struct mng_mn_result mr;
-	size_t len = 0;
-	bool over = false;
-	pid_t pid;
 
-	if (!path || !*path)
-		path = MNG_EXTRACT_PATH;
-	snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d", doc);
-	in = open(procpath, O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		sensitive(ct, "the document cannot be reopened for reading");
+/* The helper is done (exited, output read or abandoned): judge what it said. */
+static void conclude(struct agent_print_req *r)
+{
+	struct content *ct = &r->ct;
+	char val[160];
+	struct mng_mn_result mr;
+	int status = r->status;
+
+	r->errbuf[r->elen] = '\0';
+	if (r->timed_out) {
+		sensitive(ct, "the extractor timed out");
 		return;
 	}
-	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
-		sensitive(ct, "no pipe for the extractor");
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		sensitive(ct, "the extractor cannot be started");
-		goto out;
-	}
-	if (pid == 0)
-		child(in, po[1], pe[1], path);
-	(void)close(po[1]);
-	(void)close(pe[1]);
-	po[1] = pe[1] = -1;
-	r = collect(po[0], pe[0], &text, &len, errbuf, sizeof(errbuf), &over);
-	if (r < 0)
-		(void)kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (r == -ETIMEDOUT) {
-		sensitive(ct, "the extractor timed out");
-		goto out;
-	}
-	if (over) {
+	if (r->over) {
 		sensitive(ct, "more text than the gate reads");
-		goto out;
+		return;
 	}
-	if (r < 0) {
-		sensitive(ct, "the extractor's output could not be read");
-		goto out;
-	}
-	if (err_line(errbuf, "format ", val, sizeof(val)))
+	if (err_line(r->errbuf, "format ", val, sizeof(val)))
 		snprintf(ct->format, sizeof(ct->format), "%.31s", val);
-	if (err_line(errbuf, "pages ", val, sizeof(val))) {
+	if (err_line(r->errbuf, "pages ", val, sizeof(val))) {
 		char *e;
 		long n = strtol(val, &e, 10);
 
@@ -339,25 +322,29 @@ static void examine(int doc, struct content *ct)
 		snprintf(val, sizeof(val), "the extractor was killed by signal %d",
 			 WTERMSIG(status));
 		sensitive(ct, val);
-		goto out;
+		return;
+	}
+	if (!WIFEXITED(status)) {
+		sensitive(ct, "the extractor's end is unknown");
+		return;
 	}
 	if (WEXITSTATUS(status) == 3) {
 		char why[140];
 
-		if (!err_line(errbuf, "unreadable: ", why, sizeof(why)))
+		if (!err_line(r->errbuf, "unreadable: ", why, sizeof(why)))
 			snprintf(why, sizeof(why), "unknown reason");
 		snprintf(val, sizeof(val), "content cannot be judged: %.120s", why);
 		sensitive(ct, val);
-		goto out;
+		return;
 	}
 	if (WEXITSTATUS(status) != 0) {
 		snprintf(val, sizeof(val), "the extractor failed (status %d)", WEXITSTATUS(status));
 		sensitive(ct, val);
-		goto out;
+		return;
 	}
-	if (mng_mynumber_scan(text, len, &mr, NULL, 0) < 0) {
+	if (!r->text || mng_mynumber_scan(r->text, r->len, &mr, NULL, 0) < 0) {
 		sensitive(ct, "the text cannot be scanned");
-		goto out;
+		return;
 	}
 	ct->individual = mr.individual;
 	ct->corporate = mr.corporate;
@@ -365,11 +352,195 @@ static void examine(int doc, struct content *ct)
 		sensitive(ct, "the extracted text is not valid UTF-8");
 	else if (mr.individual)
 		sensitive(ct, "the document holds an individual number (My Number)");
-out:
-	if (text) {
-		explicit_bzero(text, len);
-		free(text);
+}
+
+/* Release what the extractor held; the job leaves the running set. */
+static void extractor_done(struct agent_print_req *r)
+{
+	stop_reading(r);
+	close_fd(r, &r->pidfd);
+	close_fd(r, &r->tfd);
+	if (r->exe >= 0)
+		(void)close(r->exe);
+	r->exe = -1;
+	if (r->text) {
+		explicit_bzero(r->text, r->len);
+		free(r->text);
+		r->text = NULL;
 	}
+	if (r->running) {
+		r->running = false;
+		gate.running--;
+	}
+}
+
+/* Everything about the helper is known once its output is closed and it has been reaped. */
+static void maybe_finish(struct agent_print_req *r)
+{
+	if (r->out >= 0 || r->err >= 0 || !r->exited)
+		return;
+	conclude(r);
+	extractor_done(r);
+	finish(r);
+	start_next();
+}
+
+static void read_out(struct agent_print_req *r)
+{
+	ssize_t n;
+
+	if (r->len == r->cap) {
+		char *nt;
+
+		if (r->cap >= AGENT_PRINT_TEXT_MAX) {
+			r->over = true;
+			kill_child(r);
+			stop_reading(r);
+			return;
+		}
+		nt = realloc(r->text, r->cap * 2 + 1);
+		if (!nt) {
+			r->over = true; /* cannot be read whole: sensitive */
+			kill_child(r);
+			stop_reading(r);
+			return;
+		}
+		r->text = nt;
+		r->cap *= 2;
+	}
+	n = read(r->out, r->text + r->len, r->cap - r->len);
+	if (n > 0) {
+		r->len += (size_t)n;
+		r->text[r->len] = '\0';
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		close_fd(r, &r->out);
+	}
+}
+
+static void read_err(struct agent_print_req *r)
+{
+	char sink[4096];
+	ssize_t n = read(r->err, sink, sizeof(sink));
+
+	if (n > 0) {
+		size_t room = sizeof(r->errbuf) - 1 - r->elen,
+		       k = (size_t)n < room ? (size_t)n : room;
+
+		memcpy(r->errbuf + r->elen, sink, k);
+		r->elen += k;
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		close_fd(r, &r->err);
+	}
+}
+
+/* The loop's callback for every descriptor of a running extractor. */
+static void on_extractor(void *data, int fd, uint32_t revents)
+{
+	struct agent_print_req *r = data;
+
+	(void)revents;
+	if (fd == r->out) {
+		read_out(r);
+	} else if (fd == r->err) {
+		read_err(r);
+	} else if (fd == r->pidfd) {
+		int st = 0;
+		pid_t p = waitpid(r->pid, &st, WNOHANG);
+
+		if (p == r->pid || (p < 0 && errno == ECHILD)) {
+			r->status = p == r->pid ? st : -1;
+			r->exited = true;
+			close_fd(r, &r->pidfd);
+		}
+	} else if (fd == r->tfd) {
+		r->timed_out = true;
+		kill_child(r);
+		stop_reading(r);
+		close_fd(r, &r->tfd);
+	}
+	maybe_finish(r);
+}
+
+/*
+ * Start the extractor over r's document. 0 when it runs (the loop takes
+ * it from here), or -errno with the content marked sensitive and nothing
+ * left running.
+ */
+static int extractor_start(struct agent_print_req *r)
+{
+	struct itimerspec its = {
+	    .it_value = {.tv_sec = AGENT_PRINT_TIMEOUT_MS / 1000,
+			 .tv_nsec = (AGENT_PRINT_TIMEOUT_MS % 1000) * 1000000L}};
+	struct loop *l = r->a->loop;
+	char procpath[64], why[160];
+	int in = -1, po[2] = {-1, -1}, pe[2] = {-1, -1}, ret = -EIO;
+
+	if (!l) {
+		sensitive(&r->ct, "the print gate has no event loop");
+		return -EINVAL;
+	}
+	r->exe = extractor_open(r->a, why, sizeof(why));
+	if (r->exe < 0) {
+		sensitive(&r->ct, why);
+		return r->exe;
+	}
+	snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d", r->doc);
+	in = open(procpath, O_RDONLY | O_CLOEXEC);
+	r->cap = 1u << 16;
+	r->text = malloc(r->cap + 1);
+	if (in < 0 || !r->text) {
+		sensitive(&r->ct, "the document cannot be reopened for reading");
+		goto fail;
+	}
+	r->text[0] = '\0';
+	if (pipe2(po, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(pe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		sensitive(&r->ct, "no pipe for the extractor");
+		goto fail;
+	}
+	/* the child's ends block as usual */
+	if (fcntl(po[1], F_SETFL, 0) < 0 || fcntl(pe[1], F_SETFL, 0) < 0) {
+		sensitive(&r->ct, "no pipe for the extractor");
+		goto fail;
+	}
+	r->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (r->tfd < 0 || timerfd_settime(r->tfd, 0, &its, NULL) < 0) {
+		sensitive(&r->ct, "no timer for the extractor");
+		goto fail;
+	}
+	r->pid = fork();
+	if (r->pid < 0) {
+		sensitive(&r->ct, "the extractor cannot be started");
+		goto fail;
+	}
+	if (r->pid == 0)
+		child(in, po[1], pe[1], r->exe);
+	r->running = true;
+	gate.running++;
+	(void)close(in);
+	(void)close(po[1]);
+	(void)close(pe[1]);
+	in = po[1] = pe[1] = -1;
+	r->out = po[0];
+	r->err = pe[0];
+	po[0] = pe[0] = -1;
+	r->pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
+	if (r->pidfd < 0 || loop_add(l, r->pidfd, EPOLLIN, on_extractor, r) < 0 ||
+	    loop_add(l, r->out, EPOLLIN, on_extractor, r) < 0 ||
+	    loop_add(l, r->err, EPOLLIN, on_extractor, r) < 0 ||
+	    loop_add(l, r->tfd, EPOLLIN, on_extractor, r) < 0) {
+		int st;
+
+		sensitive(&r->ct, "the extractor cannot be watched");
+		/* killed, so this wait is short */
+		(void)kill(r->pid, SIGKILL);
+		while (waitpid(r->pid, &st, 0) < 0 && errno == EINTR)
+			;
+		r->exited = true;
+		extractor_done(r);
+		return -EIO;
+	}
+	return 0;
+fail:
 	if (in >= 0)
 		(void)close(in);
 	if (po[0] >= 0)
@@ -380,28 +551,30 @@ out:
 		(void)close(pe[0]);
 	if (pe[1] >= 0)
 		(void)close(pe[1]);
+	extractor_done(r);
+	return ret;
 }
 
-/* The document: a regular file under the cap, its digest, then its content. */
-static void check_content(int doc, struct content *ct)
+/* The document: a regular file under the cap and its digest. false: sensitive, do not extract. */
+static bool document_ok(int doc, struct content *ct)
 {
 	struct stat st;
 
 	if (fstat(doc, &st) < 0 || !S_ISREG(st.st_mode)) {
 		sensitive(ct, "the document is not a regular file");
-		return;
+		return false;
 	}
 	ct->size = (uint64_t)st.st_size;
 	if (st.st_size < 0 || (uint64_t)st.st_size > AGENT_PRINT_DOC_MAX) {
 		sensitive(ct, "the document is larger than 256 MiB");
-		return;
+		return false;
 	}
 	if (digest(doc, ct->size, ct->sha256) < 0) {
 		ct->sha256[0] = '\0';
 		sensitive(ct, "the document cannot be read");
-		return;
+		return false;
 	}
-	examine(doc, ct);
+	return true;
 }
 
 /* Groups of user for group() conditions: names into g, pointers into ptr. */
@@ -519,62 +692,18 @@ static bool title_has_number(const char *title)
 	return mr.individual || mr.corporate || mr.invalid_utf8;
 }
 
-int agent_print_check(struct agent *a, const struct agent_print_job *job, int doc,
-		      const struct agent_peer *by, struct agent_print_result *ret)
+/* 3. the decision, the audit record, the answer; r is freed. */
+static void finish(struct agent_print_req *r)
 {
-	char gnames[GROUPS_MAX][64];
-	const char *gptr[GROUPS_MAX];
-	struct mng_judge_ctx ctx = {0};
-	struct mng_printer_verdict pv;
-	struct content ct = {.pages = -1};
-	bool printer_ok, title_num;
-	int r;
+	struct agent_print_result *ret = &r->res;
+	struct agent *a = r->a;
+	const struct agent_print_job *job = &r->job;
 
-	memset(ret, 0, sizeof(*ret));
-	ret->verdict = AGENT_PRINT_HOLD;
-	ret->pages = -1;
-	if (!agent_print_peer_ok(by))
-		return -EPERM;
-	title_num = title_has_number(job->title);
-
-	/* 1. the printer allow-list */
-	ctx.now = time(NULL);
-	ctx.user = job->user;
-	ctx.n_groups = user_groups(job->user, gnames, gptr);
-	ctx.groups = gptr;
-	r = mng_ruleset_judge_printer(a->rules, job->printer, job->uri, &ctx, &pv);
-	printer_ok = r == 0 && pv.target == MNG_TARGET_ALLOW;
-	if (pv.file)
-		snprintf(ret->rule, sizeof(ret->rule), "%s:%u", pv.file, pv.line);
-	if (pv.ticket)
-		snprintf(ret->ticket, sizeof(ret->ticket), "%s", pv.ticket);
-
-	/*
-	 * 2. the content: always digested; examined for an approved printer
-	 * unless its rule says "content-check off" (a refused job is not
-	 * parsed at all)
-	 */
-	if (printer_ok && (pv.content_check || title_num)) {
-		check_content(doc, &ct);
-		ret->checked = true;
-		if (title_num)
-			sensitive(&ct, "the job title holds a number");
-	} else {
-		struct stat st;
-
-		if (fstat(doc, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (uint64_t)st.st_size <= AGENT_PRINT_DOC_MAX) {
-			ct.size = (uint64_t)st.st_size;
-			if (digest(doc, ct.size, ct.sha256) < 0)
-				ct.sha256[0] = '\0';
-		}
-	}
-	ret->sensitive = ct.sensitive;
-	ret->pages = ct.pages;
-	snprintf(ret->sha256, sizeof(ret->sha256), "%s", ct.sha256);
-
-	/* 3. the decision; an exemption covers its queue: the printer and the content */
-	if (!printer_ok) {
+	ret->sensitive = r->ct.sensitive;
+	ret->pages = r->ct.pages;
+	snprintf(ret->sha256, sizeof(ret->sha256), "%s", r->ct.sha256);
+	/* an exemption covers its queue: the printer and the content */
+	if (!r->printer_ok) {
 		if (exemption(a, job->user, job->printer, true, ret->exemption, ret->ticket) == 1) {
 			ret->verdict = AGENT_PRINT_ALLOW;
 			say(ret, a, "Printed under a print exemption.",
@@ -587,12 +716,12 @@ int agent_print_check(struct agent *a, const struct agent_print_job *job, int do
 			    "mnguard: このプリンターはこの端末での使用が許可されていないため、"
 			    "印刷を取り消しました。");
 		}
-	} else if (ct.sensitive) {
+	} else if (r->ct.sensitive) {
 		if (exemption(a, job->user, job->printer, true, ret->exemption, ret->ticket) == 1) {
 			ret->verdict = AGENT_PRINT_ALLOW;
 			say(ret, a, "Printed under a print exemption.",
 			    "印刷の例外承認により印刷しました。");
-		} else if (ct.individual || title_num) {
+		} else if (r->ct.individual || r->title_num) {
 			ret->verdict = AGENT_PRINT_HOLD;
 			say(ret, a,
 			    "mnguard: the document holds an individual number (My Number); the job "
@@ -600,6 +729,13 @@ int agent_print_check(struct agent *a, const struct agent_print_job *job, int do
 			    "mnguard: "
 			    "個人番号（マイナンバー）を含む文書のため、印刷を保留しました。"
 			    "印刷の例外承認を受けてから、保留を解除してください。");
+		} else if (r->ct.busy) {
+			ret->verdict = AGENT_PRINT_HOLD;
+			say(ret, a,
+			    "mnguard: the print gate is busy checking other jobs; the job is held, "
+			    "release it again in a moment.",
+			    "mnguard: 他の印刷の確認中で混み合っているため、印刷を保留しました。"
+			    "しばらくしてから保留を解除してください。");
 		} else {
 			ret->verdict = AGENT_PRINT_HOLD;
 			say(ret, a,
@@ -614,6 +750,154 @@ int agent_print_check(struct agent *a, const struct agent_print_job *job, int do
 		ret->verdict = AGENT_PRINT_ALLOW;
 		say(ret, a, "Allowed.", "許可しました。");
 	}
-	report(a, job, &ct, ret, by, title_num);
+	report(a, job, &r->ct, ret, &r->by, r->title_num);
+	if (r->done)
+		r->done(r->data, job, ret);
+	if (r->doc >= 0)
+		(void)close(r->doc);
+	free(r->printer);
+	free(r->user);
+	free(r->title);
+	free(r->uri);
+	free(r);
+}
+
+/* Start waiting jobs while there is room. */
+static void start_next(void)
+{
+	while (gate.head && gate.running < AGENT_PRINT_RUNNING_MAX) {
+		struct agent_print_req *r = gate.head;
+
+		gate.head = r->next;
+		if (!gate.head)
+			gate.tail = NULL;
+		gate.queued--;
+		r->next = NULL;
+		if (extractor_start(r) < 0)
+			finish(r);
+	}
+}
+
+void agent_print_load(size_t *ret_running, size_t *ret_queued)
+{
+	*ret_running = gate.running;
+	*ret_queued = gate.queued;
+}
+
+int agent_print_submit(struct agent *a, const struct agent_print_job *job, int doc,
+		       const struct agent_peer *by, agent_print_done_fn done, void *data,
+		       struct agent_print_req **ret)
+{
+	char gnames[GROUPS_MAX][64];
+	const char *gptr[GROUPS_MAX];
+	struct mng_judge_ctx ctx = {0};
+	struct mng_printer_verdict pv;
+	struct agent_print_req *r;
+	int k;
+
+	*ret = NULL;
+	if (!agent_print_peer_ok(by))
+		return -EPERM;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->a = a;
+	r->done = done;
+	r->data = data;
+	r->by = *by;
+	r->exe = r->out = r->err = r->pidfd = r->tfd = -1;
+	r->ct.pages = -1;
+	r->res.verdict = AGENT_PRINT_HOLD;
+	r->res.pages = -1;
+	r->printer = strdup(job->printer ? job->printer : "");
+	r->user = strdup(job->user ? job->user : "");
+	r->title = strdup(job->title ? job->title : "");
+	r->uri = strdup(job->uri ? job->uri : "");
+	r->doc = doc >= 0 ? fcntl(doc, F_DUPFD_CLOEXEC, 3) : -1;
+	if (!r->printer || !r->user || !r->title || !r->uri || r->doc < 0) {
+		k = r->doc < 0 && doc >= 0 ? -errno : -ENOMEM;
+		if (doc < 0)
+			k = -EBADF;
+		if (r->doc >= 0)
+			(void)close(r->doc);
+		free(r->printer);
+		free(r->user);
+		free(r->title);
+		free(r->uri);
+		free(r);
+		return k;
+	}
+	r->job = (struct agent_print_job){.printer = r->printer,
+					  .user = r->user,
+					  .title = r->title,
+					  .uri = r->uri,
+					  .job = job->job};
+	r->title_num = title_has_number(r->title);
+
+	/* 1. the printer allow-list */
+	ctx.now = time(NULL);
+	ctx.user = r->user;
+	ctx.n_groups = user_groups(r->user, gnames, gptr);
+	ctx.groups = gptr;
+	memset(&pv, 0, sizeof(pv));
+	k = mng_ruleset_judge_printer(a->rules, r->printer, r->uri, &ctx, &pv);
+	r->printer_ok = k == 0 && pv.target == MNG_TARGET_ALLOW;
+	if (pv.file)
+		snprintf(r->res.rule, sizeof(r->res.rule), "%s:%u", pv.file, pv.line);
+	if (pv.ticket)
+		snprintf(r->res.ticket, sizeof(r->res.ticket), "%s", pv.ticket);
+
+	/*
+	 * 2. the content: always digested; examined for an approved printer
+	 * unless its rule says "content-check off" (a refused job is not
+	 * parsed at all). The extractor runs when there is room, waits when
+	 * there is a place in the queue, and the job is held otherwise.
+	 */
+	if (!r->printer_ok || !(pv.content_check || r->title_num)) {
+		struct stat st;
+
+		if (fstat(r->doc, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (uint64_t)st.st_size <= AGENT_PRINT_DOC_MAX) {
+			r->ct.size = (uint64_t)st.st_size;
+			if (digest(r->doc, r->ct.size, r->ct.sha256) < 0)
+				r->ct.sha256[0] = '\0';
+		}
+		finish(r);
+		return 0;
+	}
+	r->res.checked = true;
+	if (r->title_num)
+		sensitive(&r->ct, "the job title holds a number");
+	if (!document_ok(r->doc, &r->ct)) {
+		finish(r);
+		return 0;
+	}
+	if (gate.running < AGENT_PRINT_RUNNING_MAX && !gate.head) {
+		if (extractor_start(r) < 0) {
+			finish(r);
+			return 0;
+		}
+	} else if (gate.queued < AGENT_PRINT_QUEUED_MAX) {
+		if (gate.tail)
+			gate.tail->next = r;
+		else
+			gate.head = r;
+		gate.tail = r;
+		gate.queued++;
+	} else {
+		r->ct.busy = true;
+		sensitive(&r->ct, "the print gate is busy (too many jobs being checked)");
+		finish(r);
+		return 0;
+	}
+	*ret = r;
 	return 0;
+}
+
+void agent_print_detach(struct agent_print_req *r)
+{
+	if (r) {
+		r->done = NULL;
+		r->data = NULL;
+	}
 }

@@ -43,6 +43,7 @@ enum key {
 	KEY_REQUIRE_SIGNED,
 	KEY_AUDIT_RETENTION,
 	KEY_LOCK_ON_KEY_REMOVAL,
+	KEY_PRINT_EXTRACTOR,
 	KEY_COUNT,
 };
 
@@ -106,6 +107,8 @@ static const struct keydef keys[KEY_COUNT] = {
 			     16, KIND_RETENTION},
     [KEY_LOCK_ON_KEY_REMOVAL] = {"lock_on_key_removal",
 				 offsetof(struct mng_config, lock_on_key_removal), 8, KIND_BOOL},
+    [KEY_PRINT_EXTRACTOR] = {"print_extractor", offsetof(struct mng_config, print_extractor),
+			     MNG_CONFIG_VALUE_MAX, KIND_PATH},
 };
 
 /* State of one parse; lives on the caller's stack. */

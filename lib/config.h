@@ -64,6 +64,8 @@ struct mng_config {
 	long audit_retention_days; /* days, 0 = forever, default 5y (1830) */
 	/* lock the logind session when the key used at its login is removed, default no */
 	bool lock_on_key_removal;
+	/* the print gate's content extractor (mnguardd(8) PRINT GATE); "" = the built-in path */
+	char print_extractor[MNG_CONFIG_VALUE_MAX + 1];
 };
 
 /* mng_config_defaults - fill *ret with the built-in defaults. */

@@ -77,6 +77,7 @@ state_dir = $T/agent/state
 helpdesk_contact = 情報政策課 内線 1234
 trust_dir = $T/agent/trust
 machine_id_file = $T/agent/machine-id
+print_extractor = $EXTRACT
 EOF
 # the help desk's keys; the terminal trusts its public key
 mkdir -p "$T/hd" "$T/agent/trust/helpdesk"
@@ -95,7 +96,7 @@ printer block "*"
 allow with-interface match-all { 03:*:* }
 EOF
 chmod 0644 "$T/agent/mnguard.conf" "$T/agent/rules.d/50-print.rules"
-MNGUARD_EXTRACT=$EXTRACT umockdev-run -- "$AGENT" --foreground --config "$T/agent/mnguard.conf" \
+umockdev-run -- "$AGENT" --foreground --config "$T/agent/mnguard.conf" \
 	>"$T/agent.out" 2>&1 &
 AGENT_PID=$!
 i=0

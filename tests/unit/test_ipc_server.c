@@ -418,18 +418,27 @@ const char *agent_print_verdict_name(enum agent_print_verdict v)
 	return v == AGENT_PRINT_ALLOW ? "allow" : v == AGENT_PRINT_CANCEL ? "cancel" : "hold";
 }
 
-int agent_print_check(struct agent *a, const struct agent_print_job *job, int doc,
-		      const struct agent_peer *by, struct agent_print_result *ret)
+/* decided at once, so the answer comes through done before submit returns */
+int agent_print_submit(struct agent *a, const struct agent_print_job *job, int doc,
+		       const struct agent_peer *by, agent_print_done_fn done, void *data,
+		       struct agent_print_req **ret)
 {
+	struct agent_print_result res;
 	char head[32] = "";
 	ssize_t n = pread(doc, head, sizeof(head) - 1, 0);
 
-	memset(ret, 0, sizeof(*ret));
-	ret->verdict = !strcmp(job->printer, "office") ? AGENT_PRINT_ALLOW : AGENT_PRINT_CANCEL;
-	ret->pages = 1;
-	snprintf(ret->reason, sizeof(ret->reason), "%s job %u user %s title %s doc %s", job->printer,
+	*ret = NULL;
+	memset(&res, 0, sizeof(res));
+	res.verdict = !strcmp(job->printer, "office") ? AGENT_PRINT_ALLOW : AGENT_PRINT_CANCEL;
+	res.pages = 1;
+	snprintf(res.reason, sizeof(res.reason), "%s job %u user %s title %s doc %s", job->printer,
 		 job->job, job->user, job->title, n > 0 ? head : "-");
+	done(data, job, &res);
 	return 0;
+}
+
+void agent_print_detach(struct agent_print_req *req)
+{
 }
 
 /* mnguard-session's ops (agent/session_ops.c is tested with the real agent in test_session.sh) */
