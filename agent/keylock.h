@@ -49,7 +49,9 @@ int keylock_bind(struct agent *a, struct agent_session *s, const struct mng_ipc_
  * keylock_device_removed - the device table entry d is about to be dropped:
  * every session bound to it is unbound and, when lock_on_key_removal is
  * on, locked through logind (audited session.lock, decision "lock" or
- * "error"), its user told (key.remove).
+ * "error"), its user told (key.remove). A session opened without a logind
+ * id is looked up from the cgroup of the process that opened it
+ * (sd_pid_get_session: pam_systemd has moved it into the session by then).
  */
 void keylock_device_removed(struct agent *a, const struct agent_device *d);
 

@@ -13,6 +13,8 @@
  *       capped; a full table refuses (EBUSY), it never drops a session.
  * MUST: logind's answer about seat0 wins over the reported sessions; they
  *       only stand in where logind has none.
+ * MUST: only root binds a session to a logind session id or a security key
+ *       (keylock_bind refuses anyone else before the table changes).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -31,6 +31,9 @@ EXTRA_ALL      += $(SESSION_BIN) $(SESSION_LAT) $(LOGIND_STUB)
 EXTRA_TEST_ENV += MNG_SESSION=$(SESSION_BIN) MNG_LOGIND_STUB=$(LOGIND_STUB)
 EXTRA_INSTALL  += install-session
 
+# the Debian package ships it (packaging/debian/mnguard.install)
+programs: $(SESSION_BIN)
+
 $(BUILD)/session/%.o: agent/session/%.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(SESSION_CFLAGS) -MMD -MP -c -o $@ $<

@@ -159,7 +159,7 @@ done
 
 # ---- files and permissions ----
 for f in /usr/sbin/mnguardd /usr/sbin/mnguardctl /usr/sbin/mnguard-kernel-cmdline \
-	/usr/bin/mnguard-helpdesk /usr/libexec/mnguard/mnguard-fallback; do
+	/usr/bin/mnguard-helpdesk /usr/libexec/mnguard/mnguard-fallback /usr/bin/mnguard-session; do
 	check "$f 0755 root:root" mode_is "$f" 755 root:root
 done
 for f in /lib/systemd/system/mnguardd.service /lib/systemd/system/mnguard-fallback.service \
@@ -169,9 +169,12 @@ for f in /lib/systemd/system/mnguardd.service /lib/systemd/system/mnguard-fallba
 	"/lib/$MULTIARCH/security/pam_mnguard.so" /usr/share/man/man8/mnguardd.8.gz \
 	/usr/share/man/man8/mnguard-kernel-cmdline.8.gz /usr/share/man/man8/pam_mnguard.8.gz \
 	/usr/share/man/man1/mnguard-helpdesk.1.gz /usr/share/man/man5/mnguard.rules.5.gz \
-	/usr/share/locale/ja/LC_MESSAGES/mnguard.mo; do
+	/usr/share/locale/ja/LC_MESSAGES/mnguard.mo /etc/xdg/autostart/mnguard-session.desktop \
+	/usr/share/man/man1/mnguard-session.1.gz; do
 	check "$f 0644 root:root" mode_is "$f" 644 root:root
 done
+check "mnguard-session autostarts from its installed path" \
+	grep -qx 'Exec=/usr/bin/mnguard-session' "$ROOT/etc/xdg/autostart/mnguard-session.desktop"
 check "/var/lib/mnguard 0700 root:root" mode_is /var/lib/mnguard 700 root:root
 check "/var/log/mnguard 0750 root:root" mode_is /var/log/mnguard 750 root:root
 check "/etc/mnguard/rules.d 0755 root:root" mode_is /etc/mnguard/rules.d 755 root:root
@@ -186,8 +189,8 @@ for g in mnguard-admin mnguard-users; do
 	check "group $g exists" in_root getent group "$g"
 done
 conffiles=$(chroot "$ROOT" dpkg-query -W -f='${Conffiles}\n' mnguard | awk 'NF { print $1 }' | sort | tr '\n' ' ')
-if [ "$conffiles" = "/etc/logrotate.d/mnguard /etc/mnguard/mnguard.conf /etc/mnguard/rules.d/90-mynumber-terminal.rules " ]; then
-	pass "conffiles: logrotate, mnguard.conf, the baseline policy"
+if [ "$conffiles" = "/etc/logrotate.d/mnguard /etc/mnguard/mnguard.conf /etc/mnguard/rules.d/90-mynumber-terminal.rules /etc/xdg/autostart/mnguard-session.desktop " ]; then
+	pass "conffiles: logrotate, mnguard.conf, the baseline policy, the autostart entry"
 else
 	fail "conffiles are: $conffiles"
 fi
@@ -311,6 +314,8 @@ check "fallback: composite keeps its keyboard interface" grep -qx 1 "$D/1-3:1.0/
 check "fallback: composite loses its storage interface" grep -qx 0 "$D/1-3:1.1/authorized"
 check "fallback: vendor-specific device stays blocked" grep -qx 0 "$D/1-4/authorized"
 check "fallback: truncated descriptors stay blocked" grep -qx 0 "$D/1-5/authorized"
+check "fallback: its actions are recorded for the audit log" \
+	grep -q ' blocked 1-2 ' "$ROOT/var/lib/mnguard/fallback.log"
 # Behind a root hub that does not hold interface_authorized_default=0 nothing is authorized.
 rm -rf "$FS"
 mkdir -p "$D"
@@ -391,6 +396,8 @@ for g in mnguard-admin mnguard-users; do
 	check "group $g removed" sh -c "! chroot '$ROOT' getent group $g"
 done
 check "the kernel command line snippet is gone" test ! -e "$ROOT/etc/default/grub.d/mnguard.cfg"
+check "mnguard-session and its autostart entry are gone" sh -c \
+	"test ! -e '$ROOT/usr/bin/mnguard-session' && test ! -e '$ROOT/etc/xdg/autostart/mnguard-session.desktop'"
 check "the audit logs are kept" test -s "$ROOT/var/log/mnguard/audit.log"
 rm -rf "$ROOT/tmp/debs"
 snapshot >"$WORK/after.list"

@@ -28,7 +28,7 @@
 static void add_hidraw(UMockdevTestbed *tb, const char *parent, const char *hidraw, const char *dev)
 {
 	char devname[64], node[512];
-	char *r;
+	char *r, *root;
 	FILE *f;
 
 	snprintf(devname, sizeof(devname), "/dev/%s", hidraw);
@@ -36,7 +36,9 @@ static void add_hidraw(UMockdevTestbed *tb, const char *parent, const char *hidr
 					devname, NULL);
 	assert_non_null(r);
 	g_free(r);
-	snprintf(node, sizeof(node), "%s/dev/%s", umockdev_testbed_get_root_dir(tb), hidraw);
+	root = umockdev_testbed_get_root_dir(tb); /* a copy, the caller frees it */
+	snprintf(node, sizeof(node), "%s/dev/%s", root, hidraw);
+	g_free(root);
 	f = fopen(node, "we");
 	assert_non_null(f);
 	fclose(f);
