@@ -12,7 +12,19 @@
 #ifndef MNG_CTL_H
 #define MNG_CTL_H
 
+#include <libintl.h>
+#include <stdbool.h>
 #include <stdio.h>
+
+/*
+ * Messages a person at the terminal reads go through _() (gettext domain
+ * "mnguard", bound in main() to the compile-time LOCALEDIR): Japanese when
+ * the locale asks for it, the English msgid otherwise. N_() marks a string
+ * that is translated later, where it is printed. Machine output (--json,
+ * CSV, rule text, audit lines) is never translated.
+ */
+#define _(s) gettext(s)
+#define N_(s) (s)
 
 #define CTL_EXIT_OK 0
 #define CTL_EXIT_FAIL 1
@@ -43,7 +55,6 @@ int ctl_watch(int argc, char **argv);	      /* watch [--json] */
 int ctl_exemption(int argc, char **argv);
 void ctl_exempt_set_socket(const char *path);
 
-
 /* The print gate's CUPS backends (ctl_print.c): print enforce|unenforce|status. */
 int ctl_print(int argc, char **argv);
 
@@ -54,5 +65,29 @@ int ctl_print(int argc, char **argv);
  * reach the terminal as an escape sequence. A cut is marked with '~'.
  */
 void ctl_put_field(FILE *f, const char *s, size_t width);
+
+/*
+ * ctl_put_heading - print a table heading (a translated word) padded to
+ * width display columns: a CJK character takes two. Never cut; a heading
+ * wider than its column pushes the rest of the line right.
+ */
+void ctl_put_heading(FILE *f, const char *s, size_t width);
+
+/*
+ * ctl_put_unreachable - "mnguardctl CMD: agent at SOCKET not reachable:
+ * WHY" on stderr, in the user's language. WHY is strerror() text or the IPC
+ * library's message.
+ */
+void ctl_put_unreachable(const char *cmd, const char *socket, const char *why);
+
+/*
+ * ctl_put_refusal - print on stderr why the agent refused CMD. The agent
+ * writes English; a message whose stable beginning is known is shown as
+ * its translated sentence followed by the agent's own words, any other
+ * message (or any message with no translation in force) as it came, after
+ * the translated lead "refused: " when lead is true or a translation is in
+ * force. Device- and user-supplied text is sanitised as ctl_put_field does.
+ */
+void ctl_put_refusal(const char *cmd, const char *message, bool lead);
 
 #endif

@@ -89,11 +89,13 @@ static bool jbool(struct json_object *o, const char *key)
 static int report(const char *cmd, int r, const struct mng_ipc_error *err)
 {
 	if (!err->remote && (r == -ETIMEDOUT || r == -ECONNRESET || r == -EPIPE)) {
-		fprintf(stderr, "mnguardctl %s: agent at %s not reachable: %s\n", cmd, socket_path,
-			err->message);
+		ctl_put_unreachable(cmd, socket_path, err->message);
 		return CTL_EXIT_UNREACHABLE;
 	}
-	fprintf(stderr, "mnguardctl %s: %s\n", cmd, err->message);
+	if (err->remote)
+		ctl_put_refusal(cmd, err->message, false);
+	else
+		fprintf(stderr, "mnguardctl %s: %s\n", cmd, err->message);
 	return CTL_EXIT_FAIL;
 }
 
@@ -102,8 +104,7 @@ static int open_agent(const char *cmd, int *ret_fd)
 	int r = mng_ipc_connect(socket_path, ret_fd);
 
 	if (r < 0) {
-		fprintf(stderr, "mnguardctl %s: agent at %s not reachable: %s\n", cmd, socket_path,
-			strerror(-r));
+		ctl_put_unreachable(cmd, socket_path, strerror(-r));
 		return CTL_EXIT_UNREACHABLE;
 	}
 	return CTL_EXIT_OK;
@@ -178,7 +179,7 @@ static int parse_opts(int argc, char **argv, unsigned allowed, const char *usage
 			socket_path = optarg;
 			break;
 		case 'h':
-			printf("usage: mnguardctl %s\n", usage);
+			printf(_("usage: mnguardctl %s\n"), usage);
 			return -1;
 		default:
 			goto bad;
@@ -187,8 +188,9 @@ static int parse_opts(int argc, char **argv, unsigned allowed, const char *usage
 	o->first = optind;
 	return 0;
 bad:
-	fprintf(stderr, "mnguardctl %s: unknown or misplaced option \"%s\"\nusage: mnguardctl %s\n",
-		argv[0], argv[optind - 1], usage);
+	fprintf(stderr, _("mnguardctl %s: unknown or misplaced option \"%s\"\n"), argv[0],
+		argv[optind - 1]);
+	fprintf(stderr, _("usage: mnguardctl %s\n"), usage);
 	return -2;
 }
 
@@ -218,7 +220,7 @@ int ctl_status(int argc, char **argv)
 	if (r < 0)
 		return usage_exit(r);
 	if (o.first != argc) {
-		fprintf(stderr, "usage: mnguardctl %s\n", usage);
+		fprintf(stderr, _("usage: mnguardctl %s\n"), usage);
 		return CTL_EXIT_USAGE;
 	}
 	r = request(argv[0], &req, TIMEOUT_MS, &res);
@@ -230,28 +232,31 @@ int ctl_status(int argc, char **argv)
 	if (o.json) {
 		print_json(res);
 	} else {
+		/* long long, not PRId64: a msgid cannot hold a macro that differs by target. */
 		up = jint(res, "uptime_s");
-		printf("agent:   mnguardd %s, pid %" PRId64 ", up ", jstr(res, "version") ?: "?",
-		       jint(res, "pid"));
+		printf(_("agent:   mnguardd %s, pid %lld, up "), jstr(res, "version") ?: "?",
+		       (long long)jint(res, "pid"));
 		if (up >= 86400)
-			printf("%" PRId64 "d ", up / 86400);
+			printf(_("%lldd "), (long long)(up / 86400));
 		printf("%02" PRId64 ":%02" PRId64 ":%02" PRId64 "\n", up % 86400 / 3600,
 		       up % 3600 / 60, up % 60);
-		printf("policy:  %" PRId64 " rules from ", jint(pol, "rules"));
+		printf(_("policy:  %lld rules from "), (long long)jint(pol, "rules"));
 		ctl_put_field(stdout, jstr(pol, "source"), 0);
-		printf(", loaded %s\n", jstr(pol, "loaded") ?: "?");
+		printf(_(", loaded %s\n"), jstr(pol, "loaded") ?: "?");
 		if (jint(pol, "version") > 0)
-			printf("policy:  signed bundle version %" PRId64 " (policy key %s)\n",
-			       jint(pol, "version"), jstr(pol, "kid") ?: "?");
+			printf(_("policy:  signed bundle version %lld (policy key %s)\n"),
+			       (long long)jint(pol, "version"), jstr(pol, "kid") ?: "?");
 		else
-			printf("policy:  no signed bundle installed\n");
+			fputs(_("policy:  no signed bundle installed\n"), stdout);
 		if (fallback) {
-			printf("policy:  FALLBACK in force (hubs and keyboards/mice only): ");
-			ctl_put_field(stdout, jstr(pol, "error") ?: "reason unknown", 0);
+			fputs(_("policy:  FALLBACK in force (hubs and keyboards/mice only): "),
+			      stdout);
+			ctl_put_field(stdout, jstr(pol, "error") ?: _("reason unknown"), 0);
 			printf("\n");
 		}
-		printf("devices: %" PRId64 " present, %" PRId64 " allowed, %" PRId64 " blocked\n",
-		       jint(dev, "total"), jint(dev, "allowed"), jint(dev, "blocked"));
+		printf(_("devices: %lld present, %lld allowed, %lld blocked\n"),
+		       (long long)jint(dev, "total"), (long long)jint(dev, "allowed"),
+		       (long long)jint(dev, "blocked"));
 	}
 	json_object_put(res);
 	return fallback ? CTL_EXIT_FAIL : CTL_EXIT_OK;
@@ -300,7 +305,7 @@ static void device_row(struct json_object *d)
  * as JSON or a table (header, when not NULL, then row() for each entry).
  */
 static int list_command(int argc, char **argv, enum mng_ipc_op op, const char *usage,
-			const char *header, void (*row)(struct json_object *))
+			void (*header)(void), void (*row)(struct json_object *))
 {
 	struct json_object *all = NULL;
 	struct opts o;
@@ -311,7 +316,7 @@ static int list_command(int argc, char **argv, enum mng_ipc_op op, const char *u
 	if (r < 0)
 		return usage_exit(r);
 	if (o.first != argc) {
-		fprintf(stderr, "usage: mnguardctl %s\n", usage);
+		fprintf(stderr, _("usage: mnguardctl %s\n"), usage);
 		return CTL_EXIT_USAGE;
 	}
 	r = list(argv[0], op, &all);
@@ -321,7 +326,7 @@ static int list_command(int argc, char **argv, enum mng_ipc_op op, const char *u
 		print_json(all);
 	} else {
 		if (header)
-			fputs(header, stdout);
+			header();
 		for (i = 0; i < json_object_array_length(all); i++)
 			row(json_object_array_get_idx(all, i));
 	}
@@ -329,14 +334,31 @@ static int list_command(int argc, char **argv, enum mng_ipc_op op, const char *u
 	return CTL_EXIT_OK;
 }
 
+/* The columns device_row() prints; the words are translated, the widths kept. */
+static void device_heading(void)
+{
+	ctl_put_heading(stdout, _("ID"), 5);
+	fputc(' ', stdout);
+	ctl_put_heading(stdout, _("PORT"), 10);
+	fputc(' ', stdout);
+	ctl_put_heading(stdout, "VID:PID", 9);
+	fputs("  ", stdout);
+	ctl_put_heading(stdout, _("NAME"), 28);
+	fputc(' ', stdout);
+	ctl_put_heading(stdout, _("TARGET"), 9);
+	fputc(' ', stdout);
+	ctl_put_heading(stdout, _("IFACES"), 7);
+	fputc(' ', stdout);
+	ctl_put_heading(stdout, _("TICKET"), 16);
+	fputc(' ', stdout);
+	fputs(_("RULE"), stdout);
+	fputc('\n', stdout);
+}
+
 int ctl_list_devices(int argc, char **argv)
 {
-	char header[128];
-
-	(void)snprintf(header, sizeof(header), "%-5s %-10s %-9s  %-28s %-9s %-7s %-16s %s\n", "ID",
-		       "PORT", "VID:PID", "NAME", "TARGET", "IFACES", "TICKET", "RULE");
 	return list_command(argc, argv, MNG_IPC_OP_LIST_DEVICES,
-			    "list-devices [--json] [--socket PATH]", header, device_row);
+			    "list-devices [--json] [--socket PATH]", device_heading, device_row);
 }
 
 /* ---- list-rules ---- */
@@ -355,8 +377,8 @@ static void rule_row(struct json_object *e)
 
 int ctl_list_rules(int argc, char **argv)
 {
-	return list_command(argc, argv, MNG_IPC_OP_LIST_RULES, "list-rules [--json] [--socket PATH]",
-			    NULL, rule_row);
+	return list_command(argc, argv, MNG_IPC_OP_LIST_RULES,
+			    "list-rules [--json] [--socket PATH]", NULL, rule_row);
 }
 
 /* ---- allow-device, block-device, reject-device ---- */
@@ -389,8 +411,8 @@ static int set_target(int argc, char **argv, enum mng_ipc_op op)
 	if (r < 0)
 		return usage_exit(r);
 	if (o.first != argc - 1 || !parse_id(argv[o.first], &req.device)) {
-		fprintf(stderr, "usage: mnguardctl %s\n(ID is a number from list-devices)\n",
-			usage);
+		fprintf(stderr, _("usage: mnguardctl %s\n"), usage);
+		fputs(_("(ID is a number from list-devices)\n"), stderr);
 		return CTL_EXIT_USAGE;
 	}
 	req.permanent = o.permanent;
@@ -473,7 +495,7 @@ int ctl_policy(int argc, char **argv)
 	if (o.first == argc - 2 && !strcmp(argv[o.first], "install"))
 		return policy_install(argv[o.first + 1]);
 	if (o.first != argc - 1 || strcmp(argv[o.first], "reload")) {
-		fprintf(stderr, "usage: mnguardctl %s\n", usage);
+		fprintf(stderr, _("usage: mnguardctl %s\n"), usage);
 		return CTL_EXIT_USAGE;
 	}
 	r = open_agent("policy reload", &fd);
@@ -566,7 +588,7 @@ int ctl_watch(int argc, char **argv)
 	if (r < 0)
 		return usage_exit(r);
 	if (o.first != argc) {
-		fprintf(stderr, "usage: mnguardctl %s\n", usage);
+		fprintf(stderr, _("usage: mnguardctl %s\n"), usage);
 		return CTL_EXIT_USAGE;
 	}
 	r = open_agent(argv[0], &fd);

@@ -48,7 +48,7 @@ void ctl_exempt_set_socket(const char *path)
 
 static int usage(FILE *f, int code)
 {
-	fprintf(f, "usage: mnguardctl %s\n", usage_text);
+	fprintf(f, _("usage: mnguardctl %s\n"), usage_text);
 	return code;
 }
 
@@ -75,12 +75,13 @@ static int64_t jint(struct json_object *o, const char *key)
 static int call(const char *cmd, const struct mng_ipc_request *req, struct json_object **ret)
 {
 	struct mng_ipc_error err;
+	char name[32];
 	int fd, r;
 
+	snprintf(name, sizeof(name), "exemption %s", cmd);
 	r = mng_ipc_connect(socket_path, &fd);
 	if (r < 0) {
-		fprintf(stderr, "mnguardctl exemption %s: agent at %s not reachable: %s\n", cmd,
-			socket_path, strerror(-r));
+		ctl_put_unreachable(name, socket_path, strerror(-r));
 		return CTL_EXIT_UNREACHABLE;
 	}
 	r = mng_ipc_call(fd, req, TIMEOUT_MS, ret, &err);
@@ -88,13 +89,10 @@ static int call(const char *cmd, const struct mng_ipc_request *req, struct json_
 	if (r == 0)
 		return CTL_EXIT_OK;
 	if (!err.remote && (r == -ETIMEDOUT || r == -ECONNRESET || r == -EPIPE)) {
-		fprintf(stderr, "mnguardctl exemption %s: agent at %s not reachable: %s\n", cmd,
-			socket_path, err.message);
+		ctl_put_unreachable(name, socket_path, err.message);
 		return CTL_EXIT_UNREACHABLE;
 	}
-	fprintf(stderr, "mnguardctl exemption %s: refused: ", cmd);
-	ctl_put_field(stderr, err.message, 0);
-	fputc('\n', stderr);
+	ctl_put_refusal(name, err.message, true);
 	return CTL_EXIT_FAIL;
 }
 
@@ -176,7 +174,7 @@ static int parse_xopts(int argc, char **argv, struct xopts *o)
 	o->first = optind;
 	return 0;
 bad:
-	fprintf(stderr, "mnguardctl exemption %s: bad or unknown option \"%s\"\n", argv[0],
+	fprintf(stderr, _("mnguardctl exemption %s: bad or unknown option \"%s\"\n"), argv[0],
 		argv[optind - 1]);
 	return -2;
 }
@@ -223,7 +221,7 @@ static int do_redeem(int argc, char **argv, const struct xopts *o)
 		r = mng_file_read(arg, TOKEN_FILE_MAX, 0, &buf, &len, &why);
 		if (r < 0) {
 			fprintf(stderr, "mnguardctl exemption redeem: %s: %s\n", arg,
-				r == -EFBIG ? "too large to be a token"
+				r == -EFBIG ? _("too large to be a token")
 					    : (why ? why : strerror(-r)));
 			free(req);
 			return CTL_EXIT_FAIL;
@@ -232,8 +230,8 @@ static int do_redeem(int argc, char **argv, const struct xopts *o)
 	if (!buf || (len && strlen(buf) != len) ||
 	    !trimmed(buf, req->secret, sizeof(req->secret)) || !req->secret[0]) {
 		fprintf(stderr,
-			"mnguardctl exemption redeem: that is not a token (empty, NUL "
-			"bytes, or longer than %d bytes)\n",
+			_("mnguardctl exemption redeem: that is not a token (empty, NUL "
+			  "bytes, or longer than %d bytes)\n"),
 			MNG_IPC_SECRET_MAX);
 		free(buf);
 		free(req);
@@ -245,7 +243,7 @@ static int do_redeem(int argc, char **argv, const struct xopts *o)
 	free(req);
 	if (code != CTL_EXIT_OK)
 		return code;
-	printf("exemption %s redeemed and in force\n", jstr(res, "id"));
+	printf(_("exemption %s redeemed and in force\n"), jstr(res, "id"));
 	json_object_put(res);
 	return CTL_EXIT_OK;
 }
@@ -281,14 +279,15 @@ static int do_request(int argc, char **argv, const struct xopts *o)
 	free(req);
 	if (code != CTL_EXIT_OK)
 		return code;
-	printf("Request code: %s\n", jstr(res, "code"));
+	printf(_("Request code: %s\n"), jstr(res, "code"));
 	if (jstr(res, "object")[0]) {
-		printf("For: ");
+		fputs(_("For: "), stdout);
 		ctl_put_field(stdout, jstr(res, "object"), 0);
 		printf("\n");
 	}
-	printf("Read the request code to the help desk, then type the response code they give:\n"
-	       "  mnguardctl exemption enter RESPONSE --ticket TICKET\n");
+	fputs(_("Read the request code to the help desk, then type the response code they give:\n"
+		"  mnguardctl exemption enter RESPONSE --ticket TICKET\n"),
+	      stdout);
 	json_object_put(res);
 	return CTL_EXIT_OK;
 }
@@ -309,7 +308,7 @@ static int do_enter(int argc, char **argv, const struct xopts *o)
 	req->op = MNG_IPC_OP_EXEMPTION_ENTER;
 	if (!trimmed(argv[o->first], req->secret, sizeof(req->secret)) ||
 	    !trimmed(o->ticket, req->ticket, sizeof(req->ticket)) || !req->ticket[0]) {
-		fprintf(stderr, "mnguardctl exemption enter: response or ticket too long\n");
+		fputs(_("mnguardctl exemption enter: response or ticket too long\n"), stderr);
 		free(req);
 		return CTL_EXIT_USAGE;
 	}
@@ -317,7 +316,7 @@ static int do_enter(int argc, char **argv, const struct xopts *o)
 	free(req);
 	if (code != CTL_EXIT_OK)
 		return code;
-	printf("exemption %s in force\n", jstr(res, "id"));
+	printf(_("exemption %s in force\n"), jstr(res, "id"));
 	json_object_put(res);
 	return CTL_EXIT_OK;
 }
@@ -335,6 +334,29 @@ static void row(struct json_object *e)
 	printf("\n");
 }
 
+/* The table's heading: the columns row() prints, words translated, widths kept. */
+static void list_heading(void)
+{
+	ctl_put_heading(stdout, _("ID"), 32);
+	fputs("  ", stdout);
+	ctl_put_heading(stdout, _("STATE"), 7);
+	fputc(' ', stdout);
+	ctl_put_heading(stdout, _("SCOPE"), 9);
+	fputc(' ', stdout);
+	ctl_put_heading(stdout, _("KIND"), 7);
+	fputc(' ', stdout);
+	ctl_put_heading(stdout, _("LEFT/USES"), 9);
+	fputc(' ', stdout);
+	ctl_put_heading(stdout, _("USER"), 12);
+	fputc(' ', stdout);
+	ctl_put_heading(stdout, _("UNTIL"), 20);
+	fputs("  ", stdout);
+	ctl_put_heading(stdout, _("TICKET"), 16);
+	fputs("  ", stdout);
+	fputs(_("OBJECT"), stdout);
+	fputc('\n', stdout);
+}
+
 static int do_list(int argc, char **argv, const struct xopts *o)
 {
 	struct json_object *all = NULL;
@@ -347,23 +369,23 @@ static int do_list(int argc, char **argv, const struct xopts *o)
 		return usage(stderr, CTL_EXIT_USAGE);
 	r = mng_ipc_connect(socket_path, &fd);
 	if (r < 0) {
-		fprintf(stderr, "mnguardctl exemption list: agent at %s not reachable: %s\n",
-			socket_path, strerror(-r));
+		ctl_put_unreachable("exemption list", socket_path, strerror(-r));
 		return CTL_EXIT_UNREACHABLE;
 	}
 	r = mng_ipc_list(fd, MNG_IPC_OP_EXEMPTION_LIST, TIMEOUT_MS, &all, &err);
 	(void)close(fd);
+	if (r < 0 && !err.remote) {
+		ctl_put_unreachable("exemption list", socket_path, err.message);
+		return CTL_EXIT_UNREACHABLE;
+	}
 	if (r < 0) {
-		fprintf(stderr, "mnguardctl exemption list: ");
-		ctl_put_field(stderr, err.message, 0);
-		fputc('\n', stderr);
-		return err.remote ? CTL_EXIT_FAIL : CTL_EXIT_UNREACHABLE;
+		ctl_put_refusal("exemption list", err.message, false);
+		return CTL_EXIT_FAIL;
 	}
 	if (o->json) {
 		printf("%s\n", json_object_to_json_string_ext(all, JSON_OUT));
 	} else {
-		printf("%-32s  %-7s %-9s %-7s %-9s %-12s %-20s  %-16s  %s\n", "ID", "STATE",
-		       "SCOPE", "KIND", "LEFT/USES", "USER", "UNTIL", "TICKET", "OBJECT");
+		list_heading();
 		for (i = 0; i < json_object_array_length(all); i++)
 			row(json_object_array_get_idx(all, i));
 	}
@@ -380,14 +402,14 @@ static int do_revoke(int argc, char **argv, const struct xopts *o)
 	if (o->first != argc - 1 || o->json || o->clipboard || o->has_device || o->printer ||
 	    o->ticket || o->minutes || o->uses || strlen(argv[o->first]) != MNG_IPC_XID_LEN ||
 	    strspn(argv[o->first], "0123456789abcdef") != MNG_IPC_XID_LEN) {
-		fprintf(stderr, "(ID is the 32 lowercase hex digits exemption list shows)\n");
+		fputs(_("(ID is the 32 lowercase hex digits exemption list shows)\n"), stderr);
 		return usage(stderr, CTL_EXIT_USAGE);
 	}
 	memcpy(req.exemption, argv[o->first], MNG_IPC_XID_LEN + 1);
 	code = call("revoke", &req, &res);
 	if (code != CTL_EXIT_OK)
 		return code;
-	printf("exemption %s revoked\n", jstr(res, "id"));
+	printf(_("exemption %s revoked\n"), jstr(res, "id"));
 	json_object_put(res);
 	return CTL_EXIT_OK;
 }
@@ -421,6 +443,6 @@ int ctl_exemption(int argc, char **argv)
 		o.first += 1; /* indexes into argv + 1 */
 		return subs[i].fn(argc, argv, &o);
 	}
-	fprintf(stderr, "mnguardctl exemption: unknown subcommand \"%s\"\n", argv[1]);
+	fprintf(stderr, _("mnguardctl exemption: unknown subcommand \"%s\"\n"), argv[1]);
 	return usage(stderr, CTL_EXIT_USAGE);
 }
