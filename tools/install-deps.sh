@@ -11,7 +11,7 @@ umockdev libumockdev-dev usbguard libusbguard-dev \
 qemu-system-x86 busybox-static kmod \
 cups cups-daemon cups-client cups-bsd cups-ipp-utils libcups2-dev libpoppler-glib-dev poppler-utils \
 debhelper lintian debootstrap fakeroot dpkg-dev \
-xvfb xclip xsel dunst dbus-daemon dbus-bin locales libx11-dev libxfixes-dev libxres-dev libnotify-dev \
+xvfb xclip xsel dunst dbus-daemon dbus-bin locales libx11-dev libxfixes-dev libxres-dev libnotify-dev libsystemd-dev \
 systemd rsyslog rsyslog-relp rsyslog-gnutls chromium openssl ansible"
 
 missing=""
