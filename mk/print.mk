@@ -3,7 +3,8 @@
 # extractor "mnguard-extract" that mnguardd runs for every checked job.
 #
 #   $(BUILD)/cups/mnguard          the backend (libmnguard + json-c, no libcups)
-#   $(BUILD)/cups/mnguard-extract  the extractor (poppler-glib; never linked into mnguardd)
+#   $(BUILD)/cups/mnguard-extract  the extractor (poppler-glib; never linked into mnguardd);
+#                                  its own parsers are extract_text.c (tests/fuzz/fuzz_extract.c)
 #
 # tests/integration/test_print.sh runs both against a private cupsd; it finds
 # them through MNG_BACKEND and MNG_EXTRACT.
@@ -33,8 +34,8 @@ $(BUILD)/cups/%.o: agent/cups/%.c $(BUILD)/.flags
 $(PRINT_BACKEND): $(BUILD)/cups/backend.o $(LIBA)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIBA) $(LIBS_ALL)
 
-$(PRINT_EXTRACT): $(BUILD)/cups/mnguard-extract.o
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(POPPLER_LIBS)
+$(PRINT_EXTRACT): $(BUILD)/cups/mnguard-extract.o $(BUILD)/cups/extract_text.o
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(POPPLER_LIBS)
 
 .PHONY: install-print
 install-print: $(PRINT_BACKEND) $(PRINT_EXTRACT)
@@ -42,4 +43,4 @@ install-print: $(PRINT_BACKEND) $(PRINT_EXTRACT)
 	install -m 0755 $(PRINT_EXTRACT) $(DESTDIR)$(LIBEXECDIR)/mnguard-extract
 	install -m 0755 $(PRINT_BACKEND) $(DESTDIR)$(LIBEXECDIR)/mnguard-backend
 
--include $(BUILD)/cups/backend.d $(BUILD)/cups/mnguard-extract.d
+-include $(BUILD)/cups/backend.d $(BUILD)/cups/mnguard-extract.d $(BUILD)/cups/extract_text.d

@@ -17,7 +17,8 @@
  *
  * Formats: PDF (poppler-glib), PostScript (the bytes of its string
  * literals), plain text (UTF-8, or Shift_JIS/CP932 converted with iconv).
- * A PJL header before PDF or PostScript is skipped.
+ * A PJL header before PDF or PostScript is skipped. Everything but PDF is
+ * parsed by extract_text.c (pure, fuzzed by tests/fuzz/fuzz_extract.c).
  *
  * MUST: anything that might hide text is reported as unreadable, never as
  *       empty text: a PDF that poppler cannot open (damaged, encrypted), a
@@ -32,7 +33,6 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
-#include <iconv.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +41,8 @@
 #include <unistd.h>
 
 #include <poppler.h>
+
+#include "extract_text.h"
 
 #define EXTRACT_INPUT_MAX (256u << 20) /* bytes of a document */
 #define EXIT_UNREADABLE 3
@@ -95,23 +97,6 @@ static char *slurp(size_t *ret_len)
 	return buf;
 }
 
-/* Is every code point of s (valid UTF-8) one that a Unicode-mapped font gives? */
-static bool text_mapped(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (!g_utf8_validate(s, -1, NULL))
-		return false;
-	for (; *p; p = (const unsigned char *)g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char((const char *)p);
-
-		if (c == 0xfffd || (c < 0x20 && c != '\n' && c != '\r' && c != '\t') ||
-		    (c >= 0x7f && c < 0xa0) || (c >= 0xe000 && c <= 0xf8ff) || c >= 0xf0000)
-			return false;
-	}
-	return true;
-}
-
 static bool blank(const char *s)
 {
 	for (; *s; s++)
@@ -149,7 +134,7 @@ static int do_pdf(const char *buf, size_t len)
 			fprintf(stderr, "page %d holds images and no text\n", i + 1);
 			unreadable("image-only page");
 		}
-		if (!text_mapped(text)) {
+		if (!extract_text_mapped(text, strlen(text))) {
 			fprintf(stderr, "page %d\n", i + 1);
 			unreadable("PDF text without a Unicode mapping (font without ToUnicode)");
 		}
@@ -163,156 +148,41 @@ static int do_pdf(const char *buf, size_t len)
 	return 0;
 }
 
-/* PostScript: the bytes of every string literal, (...) and <hex>, each on its own line. */
-static int do_ps(const char *buf, size_t len)
+/* The result of one of extract_text.h's parsers: the text, or unreadable. */
+static int emit(enum extract_status st, struct extract_out *out, const char *why)
 {
-	static const char *const own_fonts[] = {"/FontType 3", "/FontType 42", "/CIDFontType",
-						"glyphshow", "/FontType 0"};
-	GString *out = g_string_new(NULL);
-	size_t i, k;
-	long pages = 0;
-
-	for (k = 0; k < G_N_ELEMENTS(own_fonts); k++)
-		if (g_strstr_len(buf, (gssize)len, own_fonts[k]))
-			unreadable("PostScript with fonts of their own encoding");
-	for (i = 0; i < len; i++) {
-		char c = buf[i];
-
-		if (c == '%') {
-			if (i + 7 < len && !memcmp(buf + i, "%%Page:", 7))
-				pages++;
-			while (i < len && buf[i] != '\n' && buf[i] != '\r')
-				i++;
-		} else if (c == '(') {
-			int depth = 1;
-
-			for (i++; i < len && depth > 0; i++) {
-				c = buf[i];
-				if (c == '\\' && i + 1 < len) {
-					char e = buf[++i];
-
-					if (e >= '0' && e <= '7') {
-						int v = e - '0', d;
-
-						for (d = 0; d < 2 && i + 1 < len &&
-							    buf[i + 1] >= '0' && buf[i + 1] <= '7';
-						     d++)
-							v = v * 8 + (buf[++i] - '0');
-						g_string_append_c(out, (char)v);
-					} else if (e == 'n') {
-						g_string_append_c(out, '\n');
-					} else if (e == '\r' || e == '\n') {
-						/* line continuation */
-					} else if (strchr("rtbf", e)) {
-						g_string_append_c(out, ' ');
-					} else {
-						g_string_append_c(out, e);
-					}
-					continue;
-				}
-				if (c == '(')
-					depth++;
-				else if (c == ')' && --depth == 0)
-					break;
-				g_string_append_c(out, c);
-			}
-			g_string_append_c(out, '\n');
-		} else if (c == '<' && i + 1 < len && buf[i + 1] != '<') {
-			int hi = -1;
-
-			for (i++; i < len && buf[i] != '>'; i++) {
-				int v = g_ascii_xdigit_value(buf[i]);
-
-				if (v < 0)
-					continue;
-				if (hi < 0) {
-					hi = v;
-				} else {
-					g_string_append_c(out, (char)(hi * 16 + v));
-					hi = -1;
-				}
-			}
-			g_string_append_c(out, '\n');
-		}
-	}
-	fprintf(stderr, "format postscript\npages %ld\n", pages);
-	if (!text_mapped(out->str) || strlen(out->str) != out->len)
-		unreadable("PostScript strings that are not text");
-	put(out->str, out->len);
-	g_string_free(out, TRUE);
+	if (st != EXTRACT_OK)
+		unreadable(why ? why : "unknown reason");
+	put(out->data, out->len);
+	extract_out_free(out);
 	return 0;
-}
-
-static int do_text(const char *buf, size_t len)
-{
-	iconv_t cd;
-	char *in = (char *)buf, *outbuf, *o;
-	size_t inleft = len, outsize = len * 3 + 16, outleft = outsize;
-
-	if (memchr(buf, '\0', len))
-		unreadable("binary data");
-	if (g_utf8_validate(buf, (gssize)len, NULL)) {
-		fprintf(stderr, "format text/utf-8\npages 1\n");
-		if (!text_mapped(buf))
-			unreadable("text with control characters");
-		put(buf, len);
-		return 0;
-	}
-	cd = iconv_open("UTF-8", "CP932");
-	if (cd == (iconv_t)-1)
-		unreadable("no CP932 converter");
-	outbuf = o = malloc(outsize + 1);
-	if (!outbuf)
-		_exit(1);
-	if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1 || inleft)
-		unreadable("text that is neither UTF-8 nor Shift_JIS/CP932");
-	iconv_close(cd);
-	*o = '\0';
-	fprintf(stderr, "format text/cp932\npages 1\n");
-	if (!text_mapped(outbuf))
-		unreadable("text with control characters");
-	put(outbuf, (size_t)(o - outbuf));
-	free(outbuf);
-	return 0;
-}
-
-/* skip a PJL job header: UEL, then @PJL lines, up to the data */
-static size_t skip_pjl(const char *buf, size_t len)
-{
-	static const char uel[] = "\033%-12345X";
-	size_t i = 0;
-
-	if (len < sizeof(uel) - 1 || memcmp(buf, uel, sizeof(uel) - 1))
-		return 0;
-	i = sizeof(uel) - 1;
-	while (i + 4 <= len && !memcmp(buf + i, "@PJL", 4)) {
-		const char *nl = memchr(buf + i, '\n', len - i);
-
-		if (!nl)
-			return len;
-		i = (size_t)(nl - buf) + 1;
-	}
-	return i;
 }
 
 int main(int argc, char **argv)
 {
+	struct extract_out out = {0};
+	const char *why = NULL, *format = NULL, *p;
+	enum extract_status st;
 	size_t len, off;
+	long pages = 0;
 	char *buf;
-	const char *p;
 
 	(void)argc;
 	(void)argv;
 	buf = slurp(&len);
-	off = skip_pjl(buf, len);
+	off = extract_skip_pjl(buf, len);
 	p = buf + off;
 	len -= off;
-	if (len >= 5 &&
-	    (!memcmp(p, "%PDF-", 5) || (memmem(p, len < 1024 ? len : 1024, "%PDF-", 5) != NULL)))
+	switch (extract_kind(p, len, &off)) {
+	case EXTRACT_PDF:
 		return do_pdf(p, len);
-	if (len >= 2 && !memcmp(p, "%!", 2))
-		return do_ps(p, len);
-	if (len >= 2 && !memcmp(p, "\004%!", 3))
-		return do_ps(p + 1, len - 1);
-	return do_text(p, len);
+	case EXTRACT_POSTSCRIPT:
+		st = extract_postscript(p + off, len - off, &out, &pages, &why);
+		fprintf(stderr, "format postscript\npages %ld\n", pages);
+		return emit(st, &out, why);
+	default:
+		st = extract_plain(p, len, &out, &format, &why);
+		fprintf(stderr, "format %s\npages 1\n", format);
+		return emit(st, &out, why);
+	}
 }
