@@ -17,6 +17,12 @@
  *       backend is written to a temporary name, fsync'd and renamed, so a
  *       name is never missing or half-written.
  * MUST: status exits non-zero unless every present name is the gate.
+ * MUST: a name the mnguard package diverted (dpkg-divert: the real backend
+ *       lives at NAME.real, where a CUPS upgrade installs it too) is the
+ *       package's: enforce does not rename it and unenforce refuses it, so
+ *       dpkg's records and the files always agree. Debian's cups postinst
+ *       links lpd, socket and usb from ../backend-available/, so a
+ *       diversion of that path counts as well.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -39,13 +45,15 @@
 #define MNG_BACKEND_PATH "/usr/local/libexec/mnguard/mnguard-backend"
 #endif
 #define BACKEND_DIR "/usr/lib/cups/backend"
-#define BACKEND_MAX (16u << 20) /* bytes of the backend binary */
+#define BACKEND_MAX (16u << 20)		      /* bytes of the backend binary */
+#define DIVERSIONS "/var/lib/dpkg/diversions" /* dpkg's list: from, to, package */
 
 static const char *const names[] = {"ipp", "ipps", "http", "https", "socket", "lpd", "usb"};
 
 struct ctx {
 	int dfd;
 	const char *dir;
+	char *diversions;    /* dpkg's diversion list, NUL-terminated; NULL when there is none */
 	unsigned char *gate; /* the mnguard backend's bytes */
 	size_t gate_len;
 };
@@ -122,6 +130,45 @@ static bool exists(const struct ctx *c, const char *name)
 	return fstatat(c->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/*
+ * Is name in the backend directory diverted by the mnguard package? dpkg
+ * keeps three lines per diversion: the diverted path, where the real file
+ * went, and the package ("mnguard").
+ */
+static bool diverted(const struct ctx *c, const char *name)
+{
+	char want[2][PATH_MAX], parent[PATH_MAX], *slash;
+	const char *p = c->diversions, *l[3];
+	size_t ll[3];
+	int k, i;
+
+	if (!p)
+		return false;
+	snprintf(parent, sizeof(parent), "%s", c->dir);
+	slash = strrchr(parent, '/');
+	if (slash)
+		*slash = '\0';
+	if ((size_t)snprintf(want[0], sizeof(want[0]), "%s/%s", c->dir, name) >= sizeof(want[0]) ||
+	    (size_t)snprintf(want[1], sizeof(want[1]), "%.3000s/backend-available/%s", parent,
+			     name) >= sizeof(want[1]))
+		return false;
+	while (*p) {
+		for (k = 0; k < 3; k++) {
+			const char *nl = strchr(p, '\n');
+
+			l[k] = p;
+			ll[k] = nl ? (size_t)(nl - p) : strlen(p);
+			p = nl ? nl + 1 : p + ll[k];
+		}
+		if (ll[2] != 7 || memcmp(l[2], "mnguard", 7))
+			continue;
+		for (i = 0; i < 2; i++)
+			if (ll[0] == strlen(want[i]) && !memcmp(l[0], want[i], ll[0]))
+				return true;
+	}
+	return false;
+}
+
 /* Write the gate as name with mode, through a temporary name. */
 static int install_gate(const struct ctx *c, const char *name, mode_t mode)
 {
@@ -176,6 +223,13 @@ static int enforce_one(const struct ctx *c, const char *name, bool *changed)
 		return errno == ENOENT ? 0 : -errno;
 	if (is_gate(c, name))
 		return 0; /* already in place */
+	if (diverted(c, name)) {
+		fprintf(stderr,
+			"mnguardctl: %s/%s is diverted by the mnguard package but is not the "
+			"gate; reinstall mnguard\n",
+			c->dir, name);
+		return -EEXIST;
+	}
 	*changed = true;
 	/* name is a real backend (new, or put back by an upgrade) */
 	if (S_ISLNK(st.st_mode)) {
@@ -206,6 +260,13 @@ static int unenforce_one(const struct ctx *c, const char *name, bool *changed)
 	snprintf(real, sizeof(real), "%s.real", name);
 	if (fstatat(c->dfd, real, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : -errno;
+	if (diverted(c, name)) {
+		fprintf(stderr,
+			"mnguardctl: %s/%s is the mnguard package's (dpkg-divert); remove the "
+			"package to restore the real backend\n",
+			c->dir, name);
+		return -EPERM;
+	}
 	if (exists(c, name) && !is_gate(c, name)) {
 		fprintf(stderr, "mnguardctl: %s/%s is not the mnguard backend; %s left alone\n",
 			c->dir, name, real);
@@ -237,14 +298,17 @@ static int unenforce_one(const struct ctx *c, const char *name, bool *changed)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: mnguardctl print enforce [--backend-dir DIR] [--backend FILE]\n"
-		   "       mnguardctl print unenforce [--backend-dir DIR] [--backend FILE]\n"
-		   "       mnguardctl print status [--backend-dir DIR] [--backend FILE]\n");
+	fprintf(f, "usage: mnguardctl print enforce [--backend-dir DIR] [--backend FILE] "
+		   "[--diversions FILE]\n"
+		   "       mnguardctl print unenforce [--backend-dir DIR] [--backend FILE] "
+		   "[--diversions FILE]\n"
+		   "       mnguardctl print status [--backend-dir DIR] [--backend FILE] "
+		   "[--diversions FILE]\n");
 }
 
 int ctl_print(int argc, char **argv)
 {
-	const char *dir = BACKEND_DIR, *gate = MNG_BACKEND_PATH, *cmd;
+	const char *dir = BACKEND_DIR, *gate = MNG_BACKEND_PATH, *divs = DIVERSIONS, *cmd;
 	struct ctx c = {.dfd = -1};
 	int i, r, rc = CTL_EXIT_OK;
 	size_t k;
@@ -259,6 +323,8 @@ int ctl_print(int argc, char **argv)
 			dir = argv[++i];
 		else if (!strcmp(argv[i], "--backend") && i + 1 < argc)
 			gate = argv[++i];
+		else if (!strcmp(argv[i], "--diversions") && i + 1 < argc)
+			divs = argv[++i];
 		else {
 			usage(stderr);
 			return CTL_EXIT_USAGE;
@@ -280,6 +346,16 @@ int ctl_print(int argc, char **argv)
 		(void)close(c.dfd);
 		return CTL_EXIT_FAIL;
 	}
+	{
+		unsigned char *d = NULL;
+		size_t dl = 0;
+
+		/* no list (not a dpkg system) means no diversions */
+		if (slurp(AT_FDCWD, divs, &d, &dl) == 0) {
+			d[dl] = '\0';
+			c.diversions = (char *)d;
+		}
+	}
 	for (k = 0; k < MNG_ARRAY_SIZE(names); k++) {
 		bool changed = false;
 		char real[NAME_MAX + 1];
@@ -295,7 +371,8 @@ int ctl_print(int argc, char **argv)
 				s = exists(&c, real) ? "enforced" : "broken (no .real backend)";
 			else
 				s = "not enforced";
-			printf("%-7s %s\n", names[k], s);
+			printf("%-7s %s%s\n", names[k], s,
+			       diverted(&c, names[k]) ? " (mnguard package, dpkg-divert)" : "");
 			if (strcmp(s, "enforced") && strcmp(s, "absent"))
 				rc = CTL_EXIT_FAIL;
 			continue;
@@ -313,6 +390,7 @@ int ctl_print(int argc, char **argv)
 	if (fsync(c.dfd) < 0 && rc == CTL_EXIT_OK)
 		rc = CTL_EXIT_FAIL;
 	free(c.gate);
+	free(c.diversions);
 	(void)close(c.dfd);
 	return rc;
 }

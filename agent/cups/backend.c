@@ -23,6 +23,8 @@
  *       then becomes the real backend's stdin.
  * MUST: userinfo (user:password@) of the device URI never leaves this
  *       process.
+ * MUST: the gate never runs itself as the real backend (a NAME.real that
+ *       leads back to the gate is refused: hold).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -31,6 +33,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,13 +90,42 @@ static int self_name(char *dir, size_t dsize, char *name, size_t nsize)
 	return 0;
 }
 
-/* exec dir/name.real with argv; returns only on failure */
+static const char *const gated[] = {"ipp", "ipps", "http", "https", "socket", "lpd", "usb"};
+
+static bool is_gated(const char *n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(gated) / sizeof(gated[0]); i++)
+		if (!strcmp(n, gated[i]))
+			return true;
+	return false;
+}
+
+/*
+ * exec dir/name.real with argv; returns only on failure. A NAME.real that
+ * is a symlink to another gated name (Debian's http -> ipp, diverted to
+ * http.real -> ipp, which is the gate again) runs that name's .real; a
+ * real backend that turns out to be this very program is refused.
+ */
 static int exec_real(const char *dir, const char *name, char **argv)
 {
-	char real[PATH_MAX];
+	char real[PATH_MAX], target[NAME_MAX + 1];
+	struct stat self, st;
+	ssize_t n;
 
 	if ((size_t)snprintf(real, sizeof(real), "%s/%s.real", dir, name) >= sizeof(real))
 		return -ENAMETOOLONG;
+	n = readlink(real, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = '\0';
+		if (!strchr(target, '/') && is_gated(target) &&
+		    (size_t)snprintf(real, sizeof(real), "%s/%s.real", dir, target) >= sizeof(real))
+			return -ENAMETOOLONG;
+	}
+	if (stat("/proc/self/exe", &self) == 0 && stat(real, &st) == 0 &&
+	    self.st_dev == st.st_dev && self.st_ino == st.st_ino)
+		return -ELOOP;
 	execv(real, argv);
 	return -errno;
 }
