@@ -17,7 +17,7 @@
  *       backend is written to a temporary name, fsync'd and renamed, so a
  *       name is never missing or half-written.
  * MUST: status exits non-zero unless every present name is the gate.
- * MUST: a name the mnguard package diverted (dpkg-divert: the real backend
+ * MUST: a name the mnguard package diverted (dpkg-divert --list: the real backend
  *       lives at NAME.real, where a CUPS upgrade installs it too) is the
  *       package's: enforce does not rename it and unenforce refuses it, so
  *       dpkg's records and the files always agree. Debian's cups postinst
@@ -45,8 +45,8 @@
 #define MNG_BACKEND_PATH "/usr/local/libexec/mnguard/mnguard-backend"
 #endif
 #define BACKEND_DIR "/usr/lib/cups/backend"
-#define BACKEND_MAX (16u << 20)		      /* bytes of the backend binary */
-#define DIVERSIONS "/var/lib/dpkg/diversions" /* dpkg's list: from, to, package */
+#define BACKEND_MAX (16u << 20) /* bytes of the backend binary */
+#define DPKG_DIVERT "/usr/bin/dpkg-divert"
 
 static const char *const names[] = {"ipp", "ipps", "http", "https", "socket", "lpd", "usb"};
 
@@ -131,16 +131,13 @@ static bool exists(const struct ctx *c, const char *name)
 }
 
 /*
- * Is name in the backend directory diverted by the mnguard package? dpkg
- * keeps three lines per diversion: the diverted path, where the real file
- * went, and the package ("mnguard").
+ * Is name in the backend directory diverted by the mnguard package? The
+ * list is dpkg-divert --list's: "diversion of FROM to TO by PACKAGE" lines.
  */
 static bool diverted(const struct ctx *c, const char *name)
 {
-	char want[2][PATH_MAX], parent[PATH_MAX], *slash;
-	const char *p = c->diversions, *l[3];
-	size_t ll[3];
-	int k, i;
+	char want[2][PATH_MAX + 16], parent[PATH_MAX], *slash;
+	const char *p = c->diversions;
 
 	if (!p)
 		return false;
@@ -148,25 +145,64 @@ static bool diverted(const struct ctx *c, const char *name)
 	slash = strrchr(parent, '/');
 	if (slash)
 		*slash = '\0';
-	if ((size_t)snprintf(want[0], sizeof(want[0]), "%s/%s", c->dir, name) >= sizeof(want[0]) ||
-	    (size_t)snprintf(want[1], sizeof(want[1]), "%.3000s/backend-available/%s", parent,
+	if ((size_t)snprintf(want[0], sizeof(want[0]), "diversion of %s/%s to ", c->dir, name) >=
+		sizeof(want[0]) ||
+	    (size_t)snprintf(want[1], sizeof(want[1]),
+			     "diversion of %.3000s/backend-available/%s to ", parent,
 			     name) >= sizeof(want[1]))
 		return false;
 	while (*p) {
-		for (k = 0; k < 3; k++) {
-			const char *nl = strchr(p, '\n');
+		const char *nl = strchr(p, '\n');
+		size_t ll = nl ? (size_t)(nl - p) : strlen(p);
+		int i;
 
-			l[k] = p;
-			ll[k] = nl ? (size_t)(nl - p) : strlen(p);
-			p = nl ? nl + 1 : p + ll[k];
-		}
-		if (ll[2] != 7 || memcmp(l[2], "mnguard", 7))
-			continue;
-		for (i = 0; i < 2; i++)
-			if (ll[0] == strlen(want[i]) && !memcmp(l[0], want[i], ll[0]))
+		for (i = 0; i < 2; i++) {
+			size_t wl = strlen(want[i]);
+
+			if (ll > wl + 11 && !memcmp(p, want[i], wl) &&
+			    !memcmp(p + ll - 11, " by mnguard", 11))
 				return true;
+		}
+		p = nl ? nl + 1 : p + ll;
 	}
 	return false;
+}
+
+/* dpkg-divert --list, or NULL when there is no dpkg (nothing is diverted then). */
+static char *diversion_list(void)
+{
+	size_t len = 0, cap = 1u << 16;
+	char *buf = malloc(cap + 1);
+	FILE *f;
+
+	if (!buf || access(DPKG_DIVERT, X_OK) < 0) {
+		free(buf);
+		return NULL;
+	}
+	f = popen(DPKG_DIVERT " --list 2>/dev/null", "re");
+	if (!f) {
+		free(buf);
+		return NULL;
+	}
+	for (;;) {
+		size_t n;
+
+		if (len == cap) {
+			char *nb = cap < BACKEND_MAX ? realloc(buf, cap * 2 + 1) : NULL;
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		if (n == 0)
+			break;
+		len += n;
+	}
+	(void)pclose(f);
+	buf[len] = '\0';
+	return buf;
 }
 
 /* Write the gate as name with mode, through a temporary name. */
@@ -308,7 +344,7 @@ static void usage(FILE *f)
 
 int ctl_print(int argc, char **argv)
 {
-	const char *dir = BACKEND_DIR, *gate = MNG_BACKEND_PATH, *divs = DIVERSIONS, *cmd;
+	const char *dir = BACKEND_DIR, *gate = MNG_BACKEND_PATH, *divs = NULL, *cmd;
 	struct ctx c = {.dfd = -1};
 	int i, r, rc = CTL_EXIT_OK;
 	size_t k;
@@ -346,15 +382,16 @@ int ctl_print(int argc, char **argv)
 		(void)close(c.dfd);
 		return CTL_EXIT_FAIL;
 	}
-	{
+	if (divs) {
 		unsigned char *d = NULL;
 		size_t dl = 0;
 
-		/* no list (not a dpkg system) means no diversions */
 		if (slurp(AT_FDCWD, divs, &d, &dl) == 0) {
 			d[dl] = '\0';
 			c.diversions = (char *)d;
 		}
+	} else {
+		c.diversions = diversion_list();
 	}
 	for (k = 0; k < MNG_ARRAY_SIZE(names); k++) {
 		bool changed = false;
