@@ -213,6 +213,24 @@ class Cpio:
         with open(src, "rb") as f:
             self.file(name or src, f.read(), mode if mode is not None else st.st_mode & 0o755)
 
+    def tree(self, root):
+        """Everything below root, with the modes it has there (owner root)."""
+        for dirpath, dirnames, files in os.walk(root):
+            dirnames.sort()
+            rel = os.path.relpath(dirpath, root)
+            if rel != ".":
+                self._entry(rel, stat.S_IFDIR | (os.lstat(dirpath).st_mode & 0o7777))
+            for fn in sorted(files + [d for d in dirnames
+                                      if os.path.islink(os.path.join(dirpath, d))]):
+                src = os.path.join(dirpath, fn)
+                name = os.path.normpath(os.path.join(rel, fn))
+                st = os.lstat(src)
+                if stat.S_ISLNK(st.st_mode):
+                    self._entry(name, stat.S_IFLNK | 0o777, os.readlink(src).encode())
+                elif stat.S_ISREG(st.st_mode):
+                    with open(src, "rb") as f:
+                        self._entry(name, stat.S_IFREG | (st.st_mode & 0o7777), f.read())
+
     def symlink(self, name, target):
         self.dir(os.path.dirname(name.strip("/")))
         self._entry(name, stat.S_IFLNK | 0o777, target.encode())
@@ -220,6 +238,125 @@ class Cpio:
     def close(self):
         self._entry("TRAILER!!!", 0)
         self.f.close()
+
+
+# ---- the installed package ---------------------------------------------------
+
+def unpack_deb(deb, root):
+    """The files of deb, as dpkg -x puts them under root (emptied first)."""
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+    run(["dpkg", "-x", deb, root])
+
+
+def unit_directives(path):
+    """The [Service] directives of a systemd unit file, as {key: [values]}."""
+    out = {}
+    section = None
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line[0] in "#;":
+                continue
+            if line.startswith("[") and line.endswith("]"):
+                section = line[1:-1]
+                continue
+            key, eq, value = line.partition("=")
+            if eq and section == "Service":
+                out.setdefault(key.strip(), []).append(value.strip())
+    return out
+
+
+def unit_guest_env(path):
+    """What the guest needs to start the agent the way the unit does: its
+    ExecStart, its UMask and the directories systemd creates for it
+    (StateDirectory=, LogsDirectory=, RuntimeDirectory= with their modes),
+    as shell assignments. Raises VMError when the unit has no ExecStart."""
+    d = unit_directives(path)
+    execs = d.get("ExecStart", [])
+    if len(execs) != 1 or not execs[0].startswith("/"):
+        raise VMError("%s: expected one ExecStart= with an absolute path, found %s" % (path, execs))
+    dirs = []
+    for kind, base in (("State", "/var/lib"), ("Logs", "/var/log"), ("Runtime", "/run")):
+        mode = d.get(kind + "DirectoryMode", ["0755"])[-1]
+        for names in d.get(kind + "Directory", []):
+            dirs += ["%s/%s:%s" % (base, n, mode) for n in names.split()]
+    for v in [execs[0]] + dirs:
+        if not re.fullmatch(r"[A-Za-z0-9_./:= -]+", v):
+            raise VMError("%s: a value the guest would not run as written: %r" % (path, v))
+    return ("UNIT_EXEC='%s'\nUNIT_UMASK='%s'\nUNIT_DIRS='%s'\n" %
+            (execs[0], d.get("UMask", ["0022"])[-1], " ".join(dirs)))
+
+
+UDEV_TOKEN_RE = re.compile(
+    r'\s*([A-Z_]+)(?:\{([A-Za-z0-9_]+)\})?\s*(==|!=|=)\s*"([^"\\]*)"\s*(?:,|$)')
+UDEV_VALUE_RE = re.compile(r"[A-Za-z0-9_.*?:/|-]*")
+
+
+def udev_rule_sh(line):
+    """One udev rule line as a busybox sh function body, for the subset the
+    guest's stand-in honours (matches on ACTION, SUBSYSTEM, ENV{},
+    ATTR{} and TEST; ATTR{} assignments); None for anything else."""
+    pos = 0
+    tests = []
+    acts = []
+    while pos < len(line):
+        m = UDEV_TOKEN_RE.match(line, pos)
+        if not m or not UDEV_VALUE_RE.fullmatch(m.group(4)):
+            return None
+        pos = m.end()
+        key, arg, op, val = m.groups()
+        if op in ("==", "!="):
+            if key in ("ACTION", "SUBSYSTEM") and not arg:
+                subject = '"$%s"' % key
+            elif key == "ENV" and arg:
+                subject = '"$%s"' % arg
+            elif key == "ATTR" and arg:
+                subject = '"$(cat "/sys$DEVPATH/%s" 2>/dev/null)"' % arg
+            elif key == "TEST" and not arg and op == "==" and re.fullmatch(r"[A-Za-z0-9_]+", val):
+                tests.append('\t[ -e "/sys$DEVPATH/%s" ] || return 0' % val)
+                continue
+            else:
+                return None
+            hit, miss = ("", "return 0") if op == "==" else ("return 0", "")
+            tests.append("\tcase %s in %s) %s ;; *) %s ;; esac" % (subject, val or '""', hit or ":",
+                                                                   miss or ":"))
+        elif key == "ATTR" and arg and op == "=":
+            acts.append("\tprintf '%%s' '%s' >\"/sys$DEVPATH/%s\" &&\n"
+                        "\t\techo \"$ACTION $DEVPATH %s=%s\" >>/tmp/udev-rules.log ||\n"
+                        "\t\techo \"$ACTION $DEVPATH %s=%s failed\" >>/tmp/udev-rules.err"
+                        % (val, arg, arg, val, arg, val))
+        else:
+            return None
+    if not acts:
+        return None
+    return "\n".join(tests + acts)
+
+
+def udev_rules_sh(path):
+    """A program for busybox's "uevent" (the guest has no udevd) that applies
+    the udev rules file at path to every kernel event; returns (script,
+    honoured line numbers, [(line number, text)] of lines it cannot honour)."""
+    funcs = []
+    honoured = []
+    skipped = []
+    with open(path) as f:
+        lines = f.read().split("\n")
+    for no, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        body = udev_rule_sh(line)
+        if body is None:
+            skipped.append((no, line))
+            continue
+        honoured.append(no)
+        funcs.append("# %s:%d\nrule_%d() {\n%s\n}\nrule_%d\n" %
+                     (os.path.basename(path), no, no, body, no))
+    script = ("#!/bin/sh\n# Generated by the VM suite from %s: the guest's stand-in for udevd\n"
+              "# (busybox uevent runs it for each kernel event, one at a time).\n"
+              % os.path.basename(path)) + "\n".join(funcs)
+    return script, honoured, skipped
 
 
 def ldd_libraries(binary):
@@ -232,9 +369,12 @@ def ldd_libraries(binary):
     return libs
 
 
-def build_initramfs(out, kdir, agent, ctl, extra=()):
+def build_initramfs(out, kdir, agent, ctl, extra=(), tree=None, blobs=()):
     """The guest's root: busybox, the agent and mnguardctl with their ldd
-    libraries, the cached modules, /init and the suite's guest scripts."""
+    libraries, the cached modules, /init and the suite's guest scripts.
+    With tree (an unpacked package), every file, directory and link of tree
+    goes in with its mode, and agent and ctl are taken from there; blobs are
+    (name, bytes, mode) written as given."""
     busybox = shutil.which("busybox") or "/bin/busybox"
     if "statically linked" not in run(["file", "-L", busybox]):
         raise VMError("%s is not static: install busybox-static" % busybox)
@@ -247,8 +387,11 @@ def build_initramfs(out, kdir, agent, ctl, extra=()):
     c.file("/etc/group", b"root:x:0:\nmnguard-admin:x:990:\n")
     c.copy(os.path.join(HERE, "guest", "init"), "/init", 0o755)
     c.copy(os.path.join(HERE, "guest", "lib.sh"), "/vm/lib.sh", 0o644)
-    c.copy(agent, "/usr/sbin/mnguardd", 0o755)
-    c.copy(ctl, "/usr/bin/mnguardctl", 0o755)
+    if tree:
+        c.tree(tree)
+    else:
+        c.copy(agent, "/usr/sbin/mnguardd", 0o755)
+        c.copy(ctl, "/usr/bin/mnguardctl", 0o755)
     for lib in sorted(set(ldd_libraries(agent) + ldd_libraries(ctl))):
         c.copy(os.path.realpath(lib), lib, 0o755)
     root = os.path.join(kdir, "root")
@@ -258,6 +401,8 @@ def build_initramfs(out, kdir, agent, ctl, extra=()):
             c.copy(src, "/" + os.path.relpath(src, root), 0o644)
     for src, name in extra:
         c.copy(src, name, 0o644)
+    for name, data, mode in blobs:
+        c.file(name, data, mode)
     c.close()
     os.rename(out + ".tmp", out)
 

@@ -14,6 +14,8 @@ set -u
 here=$(dirname "$0")
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
+# --from-deb DIR: the packaged programs, never a sanitizer build.
+case " $* " in *" --from-deb "*) exec "$py" "$here/suite.py" "$@" ;; esac
 agent=${MNG_AGENT:-${MNG_BUILD:-build/default}/mnguardd}
 if [ -x "$agent" ] && ldd "$agent" 2>/dev/null | grep -q 'libasan'; then
 	echo "SKIP: vm suite (sanitizer build): scenarios run in the non-sanitizer build only"

@@ -8,11 +8,18 @@ checked in addition where the scenario is about a decision. Prints one
 "PASS: name" / "FAIL: name" line per scenario and ends with
 "N passed, M failed".
 
-Usage: suite.py [--only N,N...] | --prepare-only
+Usage: suite.py [--from-deb DIR] [--only N,N...] [--prepare-only]
 (environment: MNG_AGENT, MNG_CTL, MNG_BUILD; MNG_VM_ACCEL=kvm|tcg forces the
 accelerator, MNG_VM_CACHE the kernel cache, MNG_VM_KERNEL_REFRESH=1 asks the
 mirror for a newer kernel even when one is cached)
+
+--from-deb DIR runs the scenarios against the installed files of the
+mnguard package in DIR (mnguard_*.deb, unpacked with dpkg -x into the
+guest): /usr/sbin/mnguardd started as its systemd unit starts it,
+/usr/sbin/mnguardctl, the shipped /etc/mnguard/mnguard.conf and rules, and
+the package's udev rule run for every kernel event by a stand-in for udevd.
 """
+import argparse
 import hashlib
 import os
 import shlex
@@ -58,9 +65,10 @@ def q(s):
 class Guest:
     """A booted guest plus the bookkeeping of what the suite plugged in."""
 
-    def __init__(self, vm, work):
+    def __init__(self, vm, work, pkg=False):
         self.vm = vm
         self.work = work
+        self.pkg = pkg  # the package's files (--from-deb)
         self.plugged = {}  # id -> is storage
 
     def sh(self, script, timeout=120, check=True):
@@ -94,7 +102,18 @@ class Guest:
 
     def agent(self, name, local_rules):
         """Start mnguardd with a private configuration in /tmp/NAME: the
-        shipped baseline policy plus local_rules as 50-local.rules."""
+        shipped baseline policy plus local_rules as 50-local.rules. In the
+        package mode the agent runs with the package's configuration, and
+        local_rules is the terminal's /etc/mnguard/rules.d/50-local.rules, as
+        an administrator writes it; /tmp/NAME links to the package's paths."""
+        if self.pkg:
+            self.ok("""pkg_view /tmp/%(n)s
+cat >/etc/mnguard/rules.d/50-local.rules <<'RULES'
+# rules of the VM suite's scenario
+%(r)s
+RULES
+agent_start /tmp/%(n)s""" % {"n": name, "r": local_rules}, "mnguardd did not start")
+            return "/tmp/" + name
         self.ok("""agent_config /tmp/%(n)s
 cp /vm/baseline.rules /tmp/%(n)s/rules.d/90-mynumber-terminal.rules
 cat >/tmp/%(n)s/rules.d/50-local.rules <<'RULES'
@@ -103,6 +122,11 @@ cat >/tmp/%(n)s/rules.d/50-local.rules <<'RULES'
 RULES
 agent_start /tmp/%(n)s""" % {"n": name, "r": local_rules}, "mnguardd did not start")
         return "/tmp/" + name
+
+    def ctl(self, adir):
+        """mnguardctl talking to the scenario's agent (in the package mode
+        through its default socket, which the shipped configuration uses)."""
+        return "mnguardctl" if self.pkg else "mnguardctl --socket %s/mnguardd.sock" % adir
 
     def audit(self, adir):
         """The agent's audit records, as parsed JSON objects."""
@@ -126,6 +150,29 @@ def audit_decisions(recs, serial):
 
 
 # ---- scenarios ------------------------------------------------------------------
+
+def s0_udev_rule(g):
+    """Package mode only, before any agent has run: the package's udev rule,
+    applied by the guest's stand-in for udevd, has locked every root hub
+    the kernel added (authorized_default and interface_authorized_default 0)."""
+    g.ok("""n=0
+locked() { [ "$(cat $1/authorized_default)" = 0 ] && [ "$(cat $1/interface_authorized_default)" = 0 ]; }
+for h in /sys/bus/usb/devices/usb*; do
+	n=$((n + 1))
+	wait_until 30 locked $h || {
+		echo "$h: authorized_default=$(cat $h/authorized_default)" \
+			"interface_authorized_default=$(cat $h/interface_authorized_default)"
+		cat /tmp/udev-rules.log /tmp/udev-rules.err 2>/dev/null
+		exit 1
+	}
+	grep -q "^add .*/$(basename $h) authorized_default=0" /tmp/udev-rules.log ||
+		{ echo "$h: the rule did not act on it"; cat /tmp/udev-rules.log; exit 1; }
+done
+[ $n -ge 2 ] || { echo "only $n root hubs"; exit 1; }
+! pidof mnguardd || { echo "an agent is running"; exit 1; }
+[ ! -s /tmp/udev-rules.err ] || { cat /tmp/udev-rules.err; exit 1; }""",
+         "the package's udev rule did not lock the root hubs")
+
 
 def s1_unapproved_storage(g):
     """An unapproved usb-storage stick: authorized stays 0 and no SCSI disk
@@ -222,8 +269,12 @@ done
 echo "$hub" >/tmp/s3.hub
 wait_until 30 eval '[ "$(cat $hub/authorized_default)" = 0 ] && [ "$(cat $hub/interface_authorized_default)" = 0 ]' ||
 	{ echo "dummy_hcd's root hub not locked: $(cat $hub/authorized_default) $(cat $hub/interface_authorized_default)"; exit 1; }
-wait_until 60 test -e "$hub/$(basename $hub | sed 's/usb//')-0:1.0/driver" ||
-	{ echo "the new root hub's interface has no driver"; exit 1; }
+i="$hub/$(basename $hub | sed 's/usb//')-0:1.0"
+wait_until 60 test -e "$i/driver" || {
+	echo "the new root hub's interface has no driver (authorized=$(cat $i/authorized))"
+	dmesg | grep "$(basename $i)" | tail -n 3
+	exit 1
+}
 """, "the new root hub was not locked by the agent")
         g.ok("""set -e
 grep -q ' /sys/kernel/config ' /proc/mounts || mount -t configfs none /sys/kernel/config
@@ -503,7 +554,7 @@ def s8_policy_tightening(g):
         g.ok("""cat >%s/rules.d/50-local.rules <<'RULES'
 # tightened: nothing allowed locally any more
 RULES
-mnguardctl --socket %s/mnguardd.sock policy reload""" % (adir, adir), "policy reload failed")
+%s policy reload""" % (adir, g.ctl(adir)), "policy reload failed")
         g.ok("wait_until 60 is_unauthorized MNGVM-S8-OK", "the stick is still authorized")
         g.ok("wait_until 60 eval '! grep -qw %s /proc/partitions && [ ! -e /sys/block/%s ] && "
              "[ ! -e /dev/%s ]'" % (disk, disk, disk), "the disk did not disappear")
@@ -515,6 +566,7 @@ mnguardctl --socket %s/mnguardd.sock policy reload""" % (adir, adir), "policy re
         g.unplug_all()
 
 
+PKG_ONLY = [("0", "vm-0-deb-udev-rule", s0_udev_rule)]
 HOTPLUG = [
     ("1", "vm-1-unapproved-storage", s1_unapproved_storage),
     ("2", "vm-2-allowed-ro", s2_allowed_ro),
@@ -576,30 +628,74 @@ class Runner:
             g.vm.stop()
 
 
+# What the package mode needs from the mnguard package, by installed path.
+PKG_FILES = ["usr/sbin/mnguardd", "usr/sbin/mnguardctl", "etc/mnguard/mnguard.conf",
+             "etc/mnguard/rules.d/90-mynumber-terminal.rules",
+             "lib/udev/rules.d/70-mnguard.rules", "lib/systemd/system/mnguardd.service"]
+
+
+def prepare_package(debdir, work):
+    """The mnguard package of debdir unpacked into work/deb-root, and what
+    the guest needs besides its files: (root, [(name, bytes, mode)])."""
+    debs = sorted(f for f in os.listdir(debdir)
+                  if f.startswith("mnguard_") and f.endswith(".deb"))
+    if len(debs) != 1:
+        raise VMError("expected one mnguard_*.deb in %s, found %s (run make deb)" % (debdir, debs))
+    root = os.path.join(work, "deb-root")
+    mngvm.unpack_deb(os.path.join(debdir, debs[0]), root)
+    missing = [f for f in PKG_FILES if not os.path.exists(os.path.join(root, f))]
+    if missing:
+        raise VMError("%s does not install %s" % (debs[0], ", ".join(missing)))
+    env = mngvm.unit_guest_env(os.path.join(root, "lib/systemd/system/mnguardd.service"))
+    rule = os.path.join(root, "lib/udev/rules.d/70-mnguard.rules")
+    udev, honoured, skipped = mngvm.udev_rules_sh(rule)
+    if skipped or not honoured:
+        raise VMError("the guest's udev stand-in cannot honour 70-mnguard.rules line(s) %s; "
+                      "extend mngvm.udev_rule_sh" % (skipped or "(none)"))
+    log("package %s: %d files; udev rule lines %s honoured; agent started as: %s" % (
+        debs[0], sum(len(f) for _, _, f in os.walk(root)), honoured,
+        env.splitlines()[0].split("=", 1)[1].strip("'")))
+    return root, [("/vm/unit.env", env.encode(), 0o644),
+                  ("/vm/udev-rules.sh", udev.encode(), 0o755)]
+
+
 def main():
-    only = None
-    prepare_only = len(sys.argv) > 1 and sys.argv[1] == "--prepare-only"
-    if len(sys.argv) > 2 and sys.argv[1] == "--only":
-        only = set(sys.argv[2].split(","))
+    ap = argparse.ArgumentParser(description="mnguard's real-kernel end-to-end suite")
+    ap.add_argument("--only", help="run only these scenarios (numbers, comma-separated)")
+    ap.add_argument("--prepare-only", action="store_true",
+                    help="prepare the kernel and the initramfs, boot nothing")
+    ap.add_argument("--from-deb", metavar="DIR",
+                    help="take the programs, configuration, rules and udev rule from "
+                    "DIR/mnguard_*.deb instead of the build tree")
+    opts = ap.parse_args()
+    only = set(opts.only.split(",")) if opts.only else None
+    prepare_only = opts.prepare_only
+    pkg = opts.from_deb is not None
     build = os.environ.get("MNG_BUILD", "build/default")
     agent = os.environ.get("MNG_AGENT") or os.path.join(build, "mnguardd")
     ctl = os.environ.get("MNG_CTL") or os.path.join(build, "mnguardctl")
     cache = os.environ.get("MNG_VM_CACHE", os.path.join(SRC, "build", "vm-cache"))
-    work = os.path.abspath(os.path.join(build, "vm"))
+    work = os.path.abspath(os.path.join(build, "vm-deb" if pkg else "vm"))
     os.makedirs(work, exist_ok=True)
     runner = Runner()
-    hot = [s for s in HOTPLUG if not only or s[0] in only]
+    hot = [s for s in (PKG_ONLY if pkg else []) + HOTPLUG if not only or s[0] in only]
     cold = [s for s in COLD if not only or s[0] in only]
     t_start = time.monotonic()
     try:
+        tree, blobs, extra = None, [], []
+        if pkg:
+            tree, blobs = prepare_package(opts.from_deb, work)
+            agent = os.path.join(tree, "usr/sbin/mnguardd")
+            ctl = os.path.join(tree, "usr/sbin/mnguardctl")
+        else:
+            extra = [(os.path.join(SRC, "rules", "mynumber-terminal.rules"), "/vm/baseline.rules")]
         for b in (agent, ctl):
             if not os.access(b, os.X_OK):
                 raise VMError("%s is not built" % b)
         kdir = mngvm.prepare_kernel(cache)
         accel = mngvm.choose_accel(kdir, cache)
         initrd = os.path.join(work, "initrd")
-        mngvm.build_initramfs(initrd, kdir, agent, ctl, extra=[
-            (os.path.join(SRC, "rules", "mynumber-terminal.rules"), "/vm/baseline.rules")])
+        mngvm.build_initramfs(initrd, kdir, agent, ctl, extra=extra, tree=tree, blobs=blobs)
     except Exception as e:  # noqa: BLE001 - every failure to prepare fails loudly
         for name in ["vm-prepare"] if prepare_only else [s[1] for s in hot + cold]:
             runner.result(name, False, "VM setup failed: %s" % e)
@@ -612,7 +708,7 @@ def main():
 
     def boot_hotplug():
         vm = mngvm.VM(work, kdir, initrd, accel, "hotplug")
-        g = Guest(vm, work)
+        g = Guest(vm, work, pkg)
         g.ok("modprobe -a xhci-pci usb-storage uas sd_mod crct10dif_generic usbhid hid-generic "
              "cdc_ether rndis_host && wait_until 30 test -e /sys/bus/usb/devices/usb2",
              "loading the USB modules failed")
@@ -630,11 +726,12 @@ def main():
                      "-device", "usb-storage,bus=xhci.0,drive=cold%d,serial=%s" % (i, serial)]
         vm = mngvm.VM(work, kdir, initrd, accel, "cold", append="usbcore.authorized_default=0",
                       args=args)
-        return Guest(vm, work)
+        return Guest(vm, work, pkg)
 
     runner.group(hot, boot_hotplug)
     runner.group(cold, boot_cold)
-    log("suite time %.0fs (accel %s)" % (time.monotonic() - t_start, accel))
+    log("suite time %.0fs (accel %s%s)" % (time.monotonic() - t_start, accel,
+                                          ", from " + opts.from_deb if pkg else ""))
     print("%d passed, %d failed" % (runner.passed, runner.failed))
     return 0 if runner.failed == 0 else 1
 

@@ -183,12 +183,48 @@ CONF
 	chmod 0755 "$1" "$1/rules.d"
 }
 
-agent_answers() { mnguardctl --socket "$1/mnguardd.sock" status >/dev/null 2>&1; }
+# The package mode (suite.py --from-deb): the package's files are installed
+# in the guest, /vm/unit.env says how its systemd unit starts the agent
+# (UNIT_EXEC, UNIT_UMASK, UNIT_DIRS "path:mode ..."), and the agent runs with
+# the shipped /etc/mnguard/mnguard.conf.
+pkg_mode() { [ -e /vm/unit.env ]; }
 
-# agent_start DIR: start mnguardd with DIR's configuration; returns when it
-# answers on its socket (it answers once every present device is judged).
+# pkg_view DIR: DIR for the scenario's bookkeeping (pid, output), with links
+# to where the package's configuration puts the rules, the audit log, the
+# state and the socket, so a scenario names them the same in both modes.
+pkg_view() {
+	mkdir -p "$1"
+	ln -sfn /etc/mnguard/rules.d "$1/rules.d"
+	ln -sfn /var/log/mnguard "$1/log"
+	ln -sfn /var/lib/mnguard "$1/state"
+	ln -sfn /run/mnguard/mnguardd.sock "$1/mnguardd.sock"
+}
+
+agent_answers() {
+	if pkg_mode; then
+		mnguardctl status >/dev/null 2>&1 # its default socket
+	else
+		mnguardctl --socket "$1/mnguardd.sock" status >/dev/null 2>&1
+	fi
+}
+
+# agent_start DIR: start mnguardd with DIR's configuration (in the package
+# mode: as its unit does, with the directories systemd would create for it);
+# returns when it answers on its socket (it answers once every present
+# device is judged).
 agent_start() {
-	mnguardd --foreground --config "$1/mnguard.conf" >>"$1/mnguardd.out" 2>&1 </dev/null &
+	if pkg_mode; then
+		. /vm/unit.env
+		for _d in $UNIT_DIRS; do
+			mkdir -p "${_d%:*}" && chmod "${_d##*:}" "${_d%:*}" || return 1
+		done
+		_umask=$(umask)
+		umask "$UNIT_UMASK"
+		$UNIT_EXEC >>"$1/mnguardd.out" 2>&1 </dev/null &
+		umask "$_umask"
+	else
+		mnguardd --foreground --config "$1/mnguard.conf" >>"$1/mnguardd.out" 2>&1 </dev/null &
+	fi
 	echo $! >"$1/pid"
 	if ! wait_until 60 agent_answers "$1"; then
 		echo "mnguardd did not come up:"
