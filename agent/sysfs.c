@@ -145,15 +145,33 @@ static int parse_hex8(const char *s, uint8_t *ret)
 	return 0;
 }
 
-/* "<port>:<cfg>.<num>" with decimal numbers: 0 and the numbers, or -EINVAL. */
+/*
+ * The prefix of a device's interface names: its port ("1-4.2" has
+ * "1-4.2:1.0"), except for a root hub, whose port is "usbN" and whose
+ * interfaces are "N-0:1.0". Returns the prefix length, or 0 when it does not fit.
+ */
+static size_t iface_prefix(const char *port, char *buf, size_t size)
+{
+	int n;
+
+	if (!strncmp(port, "usb", 3) && port[3] &&
+	    strspn(port + 3, "0123456789") == strlen(port + 3))
+		n = snprintf(buf, size, "%s-0", port + 3);
+	else
+		n = snprintf(buf, size, "%s", port);
+	return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
+/* "<prefix>:<cfg>.<num>" with decimal numbers: 0 and the numbers, or -EINVAL. */
 static int parse_iface_name(const char *name, const char *port, unsigned *cfg, unsigned *num)
 {
-	size_t pl = strlen(port);
+	char prefix[MNG_DEV_STR_MAX + 4];
+	size_t pl = iface_prefix(port, prefix, sizeof(prefix));
 	const char *p;
 	unsigned long v[2];
 	int i;
 
-	if (strncmp(name, port, pl) || name[pl] != ':')
+	if (!pl || strncmp(name, prefix, pl) || name[pl] != ':')
 		return -EINVAL;
 	p = name + pl + 1;
 	for (i = 0; i < 2; i++) {

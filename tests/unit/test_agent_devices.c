@@ -286,6 +286,37 @@ static void test_bind_rejudges(void **state)
 	h_verify_audit(h);
 }
 
+/*
+ * A root hub's interface is named "N-0:1.0", not after its port "usbN".
+ * When something sets interface_authorized_default=0 before the kernel
+ * creates that interface (the udev rule, or the agent's own lock), the
+ * interface starts unauthorized and every port behind the controller is
+ * dead until the agent authorizes it: it must recognise the name.
+ */
+static void test_root_hub_interface(void **state)
+{
+	struct harness *h = *state;
+	char rif[300];
+
+	h_rules_baseline(h);
+	h_add_iface(h, H_USB1, "1-0:1.0", "09", "00", "00");
+	snprintf(rif, sizeof(rif), "%s/1-0:1.0", H_USB1);
+	umockdev_testbed_set_attribute(h->tb, rif, "authorized", "0");
+	h_start(h);
+	if (!h_wait_attr(rif, "authorized", "1", T_MS))
+		fail_msg("the root hub's interface 1-0:1.0 was left unauthorized at start");
+	assert_true(h_wait_audit(h, "\"event\":\"device.allow\"", "port usb1 ",
+				 "interfaces authorized: 1-0:1.0", 1, T_MS));
+
+	/* and again when the kernel re-probes the hub */
+	umockdev_testbed_set_attribute(h->tb, rif, "authorized", "0");
+	h_uevent(h, H_USB1, "bind");
+	if (!h_wait_attr(rif, "authorized", "1", T_MS))
+		fail_msg("the root hub's interface stayed unauthorized after bind");
+	h_stop(h);
+	h_verify_audit(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +324,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_plugged_parent_hash_from_table, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_plug_does_not_reread_parent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bind_rejudges, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_root_hub_interface, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
