@@ -133,6 +133,25 @@ snapshot() {
 # logrotate is on every standard Debian system; it belongs to the fresh one.
 check "apt-get install logrotate (part of the fresh system)" \
 	in_root apt-get install -y -q --no-install-recommends logrotate
+# A terminal that prints has CUPS before mnguard comes: the print gate's
+# diversions take its backends over, a CUPS reinstall keeps them, the purge
+# gives them back.
+if in_root apt-get install -y -q --no-install-recommends cups cups-daemon \
+	>"$WORK/cups.log" 2>&1; then
+	pass "apt-get install cups (part of the fresh system)"
+else
+	tail -n 20 "$WORK/cups.log"
+	fail "apt-get install cups"
+fi
+CB=/usr/lib/cups/backend
+CA=/usr/lib/cups/backend-available
+backend_sums() { # the real backends as a fresh system has them
+	chroot "$ROOT" sh -c "cd $CB && for n in ipp ipps http https lpd socket usb; do
+		if [ -L \$n ]; then echo \"\$n -> \$(readlink \$n)\"
+		elif [ -e \$n ]; then echo \"\$n \$(sha256sum <\$n | cut -c1-64) \$(stat -c %a \$n)\"; fi
+	done"
+}
+backend_sums >"$WORK/backends-before.list"
 snapshot >"$WORK/before.list"
 
 # ---- install with apt: dependencies come from the mirror ----
@@ -194,6 +213,45 @@ if [ "$conffiles" = "/etc/logrotate.d/mnguard /etc/mnguard/mnguard.conf /etc/mng
 else
 	fail "conffiles are: $conffiles"
 fi
+
+# ---- the print gate in place of the CUPS backends ----
+GATE=/usr/libexec/mnguard/mnguard-backend
+check "$GATE and mnguard-extract 0755 root:root" sh -c \
+	"[ \"\$(stat -c '%a %U:%G' '$ROOT$GATE' '$ROOT/usr/libexec/mnguard/mnguard-extract' | sort -u)\" = '755 root:root' ]"
+divs=$(chroot "$ROOT" dpkg-divert --list 2>/dev/null | grep -c 'by mnguard$')
+check "seven CUPS backends diverted by mnguard (dpkg-divert --list: $divs)" test "$divs" = 7
+gate_checks() { # WHEN: every backend name runs the gate, every .real the real backend
+	for n in ipp ipps http https; do
+		check "$1: $CB/$n is the gate" cmp -s "$ROOT$GATE" "$ROOT$CB/$n"
+		check "$1: $CB/$n.real is CUPS's backend" sh -c \
+			"test -e '$ROOT$CB/$n.real' && ! cmp -s '$ROOT$GATE' '$ROOT$CB/$n.real'"
+	done
+	for n in lpd socket usb; do
+		check "$1: $CB/$n is the gate (cups's link to $CA/$n)" sh -c \
+			"cmp -s '$ROOT$GATE' '$ROOT$CB/$n' && test '$ROOT$CB/$n' -ef '$ROOT$CA/$n'"
+		check "$1: $CB/$n.real leads to CUPS's $n" sh -c \
+			"test '$ROOT$CB/$n.real' -ef '$ROOT$CA/$n.real' && ! cmp -s '$ROOT$GATE' '$ROOT$CA/$n.real'"
+	done
+	check "$1: lpd and usb gates run as root (0744), ipp as lp (0755)" sh -c \
+		"[ \"\$(stat -c %a '$ROOT$CA/lpd' '$ROOT$CA/usb' '$ROOT$CB/ipp' | tr '\n' ' ')\" = '744 744 755 ' ]"
+	check "$1: mnguardctl print status: every backend passes the gate" in_root mnguardctl print status
+}
+gate_checks "after install"
+check "mnguardctl print status names the package's diversions" sh -c \
+	"chroot '$ROOT' mnguardctl print status | grep -q 'ipp.*enforced (mnguard package, dpkg-divert)'"
+check "mnguardctl print enforce agrees (nothing to change)" sh -c \
+	"out=\$(chroot '$ROOT' mnguardctl print enforce) && test -z \"\$out\""
+check "mnguardctl print unenforce refuses the package's diversions" sh -c \
+	"! chroot '$ROOT' mnguardctl print unenforce && cmp -s '$ROOT$GATE' '$ROOT$CB/ipp'"
+check "the cupsd snippet is shipped" test -s "$ROOT/usr/share/mnguard/cups/mnguard-cupsd.conf"
+if in_root apt-get install -y -q --reinstall --no-install-recommends cups cups-daemon \
+	>"$WORK/cups-reinstall.log" 2>&1; then
+	pass "apt-get install --reinstall cups cups-daemon"
+else
+	tail -n 20 "$WORK/cups-reinstall.log"
+	fail "apt-get install --reinstall cups cups-daemon"
+fi
+gate_checks "after a CUPS reinstall"
 
 # ---- first install: a local baseline from the devices present ----
 BL=$ROOT/etc/mnguard/rules.d/50-baseline.rules
@@ -399,6 +457,14 @@ check "the kernel command line snippet is gone" test ! -e "$ROOT/etc/default/gru
 check "mnguard-session and its autostart entry are gone" sh -c \
 	"test ! -e '$ROOT/usr/bin/mnguard-session' && test ! -e '$ROOT/etc/xdg/autostart/mnguard-session.desktop'"
 check "the audit logs are kept" test -s "$ROOT/var/log/mnguard/audit.log"
+check "no diversion is left" sh -c "! chroot '$ROOT' dpkg-divert --list | grep -q mnguard"
+backend_sums >"$WORK/backends-after.list"
+if diff -u "$WORK/backends-before.list" "$WORK/backends-after.list" >"$WORK/backends.diff"; then
+	pass "the purge gives CUPS its own backends back, with their modes"
+else
+	fail "CUPS's backends differ after the purge:"
+	cat "$WORK/backends.diff"
+fi
 rm -rf "$ROOT/tmp/debs"
 snapshot >"$WORK/after.list"
 if diff -u "$WORK/before.list" "$WORK/after.list" >"$WORK/leftover.diff"; then
