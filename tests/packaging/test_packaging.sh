@@ -221,10 +221,15 @@ check "$GATE and mnguard-extract 0755 root:root" sh -c \
 divs=$(chroot "$ROOT" dpkg-divert --list 2>/dev/null | grep -c 'by mnguard$')
 check "seven CUPS backends diverted by mnguard (dpkg-divert --list: $divs)" test "$divs" = 7
 gate_checks() { # WHEN: every backend name runs the gate, every .real the real backend
-	for n in ipp ipps http https; do
+	check "$1: $CB/ipp is the gate" cmp -s "$ROOT$GATE" "$ROOT$CB/ipp"
+	check "$1: $CB/ipp.real is CUPS's backend" sh -c \
+		"test -f '$ROOT$CB/ipp.real' && ! cmp -s '$ROOT$GATE' '$ROOT$CB/ipp.real'"
+	# CUPS's ipps, http and https are links to ipp: diverted, they lead to the
+	# gate again, and the gate runs ipp.real for them
+	for n in ipps http https; do
 		check "$1: $CB/$n is the gate" cmp -s "$ROOT$GATE" "$ROOT$CB/$n"
-		check "$1: $CB/$n.real is CUPS's backend" sh -c \
-			"test -e '$ROOT$CB/$n.real' && ! cmp -s '$ROOT$GATE' '$ROOT$CB/$n.real'"
+		check "$1: $CB/$n.real is CUPS's link to ipp (the gate runs ipp.real)" \
+			test "$(readlink "$ROOT$CB/$n.real")" = ipp
 	done
 	for n in lpd socket usb; do
 		check "$1: $CB/$n is the gate (cups's link to $CA/$n)" sh -c \
