@@ -169,7 +169,8 @@ struct agent_print_req {
 /* The gate's load: shared by every job of this (single) agent process. */
 static struct {
 	size_t running, queued;
-	struct agent_print_req *head, *tail;
+	struct agent_print_req *head, *tail; /* waiting, oldest first */
+	struct agent_print_req *active;	     /* running (linked by next) */
 } gate;
 
 static void finish(struct agent_print_req *r);
@@ -198,8 +199,12 @@ static int extractor_open(const struct agent *a, char *why, size_t size)
 	return fd;
 }
 
-/* In the child: limits, an unprivileged identity, the helper (exe). Never returns. */
-static void child(int in, int out, int err, int exe)
+/*
+ * In the child: limits, the unprivileged identity uid/gid, the helper (exe).
+ * Nothing here allocates (the identity was looked up before the fork).
+ * Never returns.
+ */
+static void child(int in, int out, int err, int exe, uid_t uid, gid_t gid)
 {
 	static char *const envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", NULL};
 	char *const argv[] = {"mnguard-extract", NULL};
@@ -207,7 +212,6 @@ static void child(int in, int out, int err, int exe)
 	struct rlimit as = {AGENT_PRINT_AS_MAX, AGENT_PRINT_AS_MAX};
 	struct rlimit zero = {0, 0}, files = {16, 16};
 	sigset_t none;
-	struct passwd *pw;
 
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
@@ -221,19 +225,9 @@ static void child(int in, int out, int err, int exe)
 	    setrlimit(RLIMIT_FSIZE, &zero) < 0 || setrlimit(RLIMIT_CORE, &zero) < 0 ||
 	    setrlimit(RLIMIT_NOFILE, &files) < 0)
 		_exit(126);
-	if (geteuid() == 0) {
-		uid_t uid = 65534;
-		gid_t gid = 65534;
-
-		pw = getpwnam("nobody");
-		if (pw) {
-			uid = pw->pw_uid;
-			gid = pw->pw_gid;
-		}
-		if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
-		    setresuid(uid, uid, uid) < 0)
-			_exit(126);
-	}
+	if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+			       setresuid(uid, uid, uid) < 0))
+		_exit(126);
 	/* set after the identity change, which clears it: the helper dies with the agent */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() == 1)
 		_exit(126);
@@ -338,6 +332,7 @@ static void conclude(struct agent_print_req *r)
 		return;
 	}
 	if (WEXITSTATUS(status) != 0) {
+		/* its stderr is not quoted: it might echo the document */
 		snprintf(val, sizeof(val), "the extractor failed (status %d)", WEXITSTATUS(status));
 		sensitive(ct, val);
 		return;
@@ -369,6 +364,14 @@ static void extractor_done(struct agent_print_req *r)
 		r->text = NULL;
 	}
 	if (r->running) {
+		struct agent_print_req **pp;
+
+		for (pp = &gate.active; *pp; pp = &(*pp)->next)
+			if (*pp == r) {
+				*pp = r->next;
+				break;
+			}
+		r->next = NULL;
 		r->running = false;
 		gate.running--;
 	}
@@ -474,6 +477,8 @@ static int extractor_start(struct agent_print_req *r)
 	struct loop *l = r->a->loop;
 	char procpath[64], why[160];
 	int in = -1, po[2] = {-1, -1}, pe[2] = {-1, -1}, ret = -EIO;
+	uid_t nobody_uid = 65534;
+	gid_t nobody_gid = 65534;
 
 	if (!l) {
 		sensitive(&r->ct, "the print gate has no event loop");
@@ -507,15 +512,26 @@ static int extractor_start(struct agent_print_req *r)
 		sensitive(&r->ct, "no timer for the extractor");
 		goto fail;
 	}
+	{
+		struct passwd pw, *res = NULL;
+		char pwbuf[1024];
+
+		if (getpwnam_r("nobody", &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res) {
+			nobody_uid = res->pw_uid;
+			nobody_gid = res->pw_gid;
+		}
+	}
 	r->pid = fork();
 	if (r->pid < 0) {
 		sensitive(&r->ct, "the extractor cannot be started");
 		goto fail;
 	}
 	if (r->pid == 0)
-		child(in, po[1], pe[1], r->exe);
+		child(in, po[1], pe[1], r->exe, nobody_uid, nobody_gid);
 	r->running = true;
 	gate.running++;
+	r->next = gate.active;
+	gate.active = r;
 	(void)close(in);
 	(void)close(po[1]);
 	(void)close(pe[1]);
