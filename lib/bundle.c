@@ -25,6 +25,7 @@
 #include "bundle.h"
 #include "exempt.h"
 #include "mng.h"
+#include "textbuf.h"
 
 #define LINE_MAX_BYTES 256 /* one header line, newline excluded */
 #define SIG_LEN 64
@@ -37,17 +38,6 @@ static const char *const kind_names[] = {
     [MNG_BUNDLE_KIND_CONF] = "conf",
     [MNG_BUNDLE_KIND_HELPDESK_KEY] = "helpdesk-key",
 };
-
-MNG_PRINTF(3, 4) static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 const char *mng_bundle_kind_name(enum mng_bundle_kind k)
 {
@@ -97,28 +87,31 @@ static bool under(const char *path, const char *dir, const char *suffix)
 int mng_bundle_path_check(enum mng_bundle_kind kind, const char *path, char *err, size_t errlen)
 {
 	if (!path || strlen(path) > MNG_BUNDLE_PATH_MAX) {
-		seterr(err, errlen, "path longer than %d bytes", MNG_BUNDLE_PATH_MAX);
+		mng_errbuf_set(err, errlen, "path longer than %d bytes", MNG_BUNDLE_PATH_MAX);
 		return -EINVAL;
 	}
 	switch (kind) {
 	case MNG_BUNDLE_KIND_RULES:
 		if (under(path, "rules.d/", ".rules"))
 			return 0;
-		seterr(err, errlen, "path \"%s\" of a rules file must be rules.d/NAME.rules", path);
+		mng_errbuf_set(err, errlen,
+			       "path \"%s\" of a rules file must be rules.d/NAME.rules", path);
 		return -EINVAL;
 	case MNG_BUNDLE_KIND_CONF:
 		if (!strcmp(path, "mnguard.conf"))
 			return 0;
-		seterr(err, errlen, "path \"%s\" of a conf file must be mnguard.conf", path);
+		mng_errbuf_set(err, errlen, "path \"%s\" of a conf file must be mnguard.conf",
+			       path);
 		return -EINVAL;
 	case MNG_BUNDLE_KIND_HELPDESK_KEY:
 		if (under(path, "trust/helpdesk/", ".pub"))
 			return 0;
-		seterr(err, errlen,
-		       "path \"%s\" of a helpdesk-key file must be trust/helpdesk/NAME.pub", path);
+		mng_errbuf_set(err, errlen,
+			       "path \"%s\" of a helpdesk-key file must be trust/helpdesk/NAME.pub",
+			       path);
 		return -EINVAL;
 	default:
-		seterr(err, errlen, "unknown kind");
+		mng_errbuf_set(err, errlen, "unknown kind");
 		return -EINVAL;
 	}
 }
@@ -152,15 +145,17 @@ static int next_line(struct rd *r, const char **ret, size_t *ret_n, const char *
 		if (c == '\n')
 			break;
 		if (c < 0x20 || c > 0x7e) {
-			seterr(r->err, r->errlen,
-			       "line %u (%s): byte 0x%02x at column %zu is not printable ASCII",
-			       r->line, what, c, i + 1);
+			mng_errbuf_set(
+			    r->err, r->errlen,
+			    "line %u (%s): byte 0x%02x at column %zu is not printable ASCII",
+			    r->line, what, c, i + 1);
 			return -EBADMSG;
 		}
 	}
 	if (i == end) {
-		seterr(r->err, r->errlen, "line %u (%s): %s", r->line, what,
-		       end > LINE_MAX_BYTES ? "longer than 256 bytes" : "truncated (no newline)");
+		mng_errbuf_set(r->err, r->errlen, "line %u (%s): %s", r->line, what,
+			       end > LINE_MAX_BYTES ? "longer than 256 bytes"
+						    : "truncated (no newline)");
 		return -EBADMSG;
 	}
 	*ret = (const char *)r->p + r->off;
@@ -221,14 +216,14 @@ static int keyed_dec(struct rd *r, const char *key, uint64_t max, uint64_t *ret)
 	if (e < 0)
 		return e;
 	if (n <= kl + 1 || memcmp(s, key, kl) || s[kl] != ' ') {
-		seterr(r->err, r->errlen, "line %u: expected \"%s N\"", r->line, key);
+		mng_errbuf_set(r->err, r->errlen, "line %u: expected \"%s N\"", r->line, key);
 		return -EBADMSG;
 	}
 	if (!parse_dec(s + kl + 1, n - kl - 1, max, ret)) {
-		seterr(r->err, r->errlen,
-		       "line %u: field \"%s\": not a decimal number in range "
-		       "(no sign, no leading zero, at most %llu)",
-		       r->line, key, (unsigned long long)max);
+		mng_errbuf_set(r->err, r->errlen,
+			       "line %u: field \"%s\": not a decimal number in range "
+			       "(no sign, no leading zero, at most %llu)",
+			       r->line, key, (unsigned long long)max);
 		return -EBADMSG;
 	}
 	return 0;
@@ -263,63 +258,66 @@ static int parse_file_line(struct rd *r, size_t idx, struct mng_bundle_file *fe)
 	if (e < 0)
 		return e;
 	if (n < 5 || memcmp(s, "file ", 5) || !split(s + 5, n - 5, f + 1, fl + 1, 5)) {
-		seterr(r->err, r->errlen,
-		       "line %u: file %zu: expected \"file KIND MODE SIZE SHA256 PATH\"", r->line,
-		       idx + 1);
+		mng_errbuf_set(r->err, r->errlen,
+			       "line %u: file %zu: expected \"file KIND MODE SIZE SHA256 PATH\"",
+			       r->line, idx + 1);
 		return -EBADMSG;
 	}
 	fe->kind = kind_parse(f[1], fl[1]);
 	if (fe->kind == MNG_BUNDLE_KIND_NONE) {
-		seterr(r->err, r->errlen,
-		       "line %u: file %zu: field \"kind\": not rules, conf or helpdesk-key",
-		       r->line, idx + 1);
+		mng_errbuf_set(r->err, r->errlen,
+			       "line %u: file %zu: field \"kind\": not rules, conf or helpdesk-key",
+			       r->line, idx + 1);
 		return -EBADMSG;
 	}
 	if (fl[2] != 4 || f[2][0] != '0') {
-		seterr(r->err, r->errlen, "line %u: file %zu: field \"mode\": not 4 octal digits",
-		       r->line, idx + 1);
+		mng_errbuf_set(r->err, r->errlen,
+			       "line %u: file %zu: field \"mode\": not 4 octal digits", r->line,
+			       idx + 1);
 		return -EBADMSG;
 	}
 	fe->mode = 0;
 	for (size_t i = 1; i < 4; i++) {
 		if (f[2][i] < '0' || f[2][i] > '7') {
-			seterr(r->err, r->errlen,
-			       "line %u: file %zu: field \"mode\": not 4 octal digits", r->line,
-			       idx + 1);
+			mng_errbuf_set(r->err, r->errlen,
+				       "line %u: file %zu: field \"mode\": not 4 octal digits",
+				       r->line, idx + 1);
 			return -EBADMSG;
 		}
 		fe->mode = fe->mode * 8 + (unsigned)(f[2][i] - '0');
 	}
 	if (!mode_ok(fe->mode)) {
-		seterr(r->err, r->errlen,
-		       "line %u: file %zu: field \"mode\": %04o has a bit outside 0644 or no "
-		       "owner read",
-		       r->line, idx + 1, fe->mode);
+		mng_errbuf_set(
+		    r->err, r->errlen,
+		    "line %u: file %zu: field \"mode\": %04o has a bit outside 0644 or no "
+		    "owner read",
+		    r->line, idx + 1, fe->mode);
 		return -EBADMSG;
 	}
 	if (!parse_dec(f[3], fl[3], MNG_BUNDLE_FILE_MAX, &v)) {
-		seterr(r->err, r->errlen,
-		       "line %u: file %zu: field \"size\": not a decimal number up to %u", r->line,
-		       idx + 1, MNG_BUNDLE_FILE_MAX);
+		mng_errbuf_set(r->err, r->errlen,
+			       "line %u: file %zu: field \"size\": not a decimal number up to %u",
+			       r->line, idx + 1, MNG_BUNDLE_FILE_MAX);
 		return -EBADMSG;
 	}
 	fe->size = (size_t)v;
 	if (fl[4] != 2 * MNG_SHA256_LEN || !parse_hex(f[4], fl[4], fe->sha256)) {
-		seterr(r->err, r->errlen,
-		       "line %u: file %zu: field \"sha256\": not 64 lowercase hex digits", r->line,
-		       idx + 1);
+		mng_errbuf_set(r->err, r->errlen,
+			       "line %u: file %zu: field \"sha256\": not 64 lowercase hex digits",
+			       r->line, idx + 1);
 		return -EBADMSG;
 	}
 	if (fl[5] > MNG_BUNDLE_PATH_MAX) {
-		seterr(r->err, r->errlen, "line %u: file %zu: field \"path\": longer than %d bytes",
-		       r->line, idx + 1, MNG_BUNDLE_PATH_MAX);
+		mng_errbuf_set(r->err, r->errlen,
+			       "line %u: file %zu: field \"path\": longer than %d bytes", r->line,
+			       idx + 1, MNG_BUNDLE_PATH_MAX);
 		return -EBADMSG;
 	}
 	memcpy(fe->path, f[5], fl[5]);
 	fe->path[fl[5]] = '\0';
 	if (mng_bundle_path_check(fe->kind, fe->path, why, sizeof(why)) < 0) {
-		seterr(r->err, r->errlen, "line %u: file %zu: field \"path\": %s", r->line, idx + 1,
-		       why);
+		mng_errbuf_set(r->err, r->errlen, "line %u: file %zu: field \"path\": %s", r->line,
+			       idx + 1, why);
 		return -EBADMSG;
 	}
 	fe->name = strrchr(fe->path, '/') ? strrchr(fe->path, '/') + 1 : fe->path;
@@ -338,25 +336,26 @@ static int parse_body(struct rd *r, struct mng_bundle *b)
 		struct mng_bundle_file *fe = &b->files[i];
 
 		if (fe->size > r->len - r->off) {
-			seterr(r->err, r->errlen,
-			       "file \"%s\": truncated (%zu bytes announced, %zu left)", fe->path,
-			       fe->size, r->len - r->off);
+			mng_errbuf_set(r->err, r->errlen,
+				       "file \"%s\": truncated (%zu bytes announced, %zu left)",
+				       fe->path, fe->size, r->len - r->off);
 			return -EBADMSG;
 		}
 		fe->data = r->p + r->off;
 		r->off += fe->size;
 		if (mng_sha256(fe->data, fe->size, digest) < 0 ||
 		    memcmp(digest, fe->sha256, MNG_SHA256_LEN)) {
-			seterr(r->err, r->errlen, "file \"%s\": SHA-256 does not match its content",
-			       fe->path);
+			mng_errbuf_set(r->err, r->errlen,
+				       "file \"%s\": SHA-256 does not match its content", fe->path);
 			return -EBADMSG;
 		}
 		if (fe->kind == MNG_BUNDLE_KIND_HELPDESK_KEY) {
 			EVP_PKEY *k = NULL;
 
 			if (mng_exempt_pubkey_parse((const char *)fe->data, fe->size, &k) < 0) {
-				seterr(r->err, r->errlen,
-				       "file \"%s\": not a PEM Ed25519 public key", fe->path);
+				mng_errbuf_set(r->err, r->errlen,
+					       "file \"%s\": not a PEM Ed25519 public key",
+					       fe->path);
 				return -EBADMSG;
 			}
 			EVP_PKEY_free(k);
@@ -370,12 +369,14 @@ static int parse_body(struct rd *r, struct mng_bundle *b)
 	if (n != SIG_PREFIX_LEN + SIG_B64_LEN || memcmp(s, SIG_PREFIX, SIG_PREFIX_LEN) ||
 	    mng_base64url_decode(s + SIG_PREFIX_LEN, SIG_B64_LEN, b->sig, sizeof(b->sig)) !=
 		SIG_LEN) {
-		seterr(r->err, r->errlen,
-		       "signature line: expected \"signature \" and 86 base64url characters");
+		mng_errbuf_set(
+		    r->err, r->errlen,
+		    "signature line: expected \"signature \" and 86 base64url characters");
 		return -EBADMSG;
 	}
 	if (r->off != r->len) {
-		seterr(r->err, r->errlen, "%zu bytes after the signature line", r->len - r->off);
+		mng_errbuf_set(r->err, r->errlen, "%zu bytes after the signature line",
+			       r->len - r->off);
 		return -EBADMSG;
 	}
 	return 0;
@@ -392,16 +393,16 @@ static int parse_header(struct rd *r, struct mng_bundle *b)
 	if (e < 0)
 		return e;
 	if (n != strlen(MNG_BUNDLE_MAGIC) || memcmp(s, MNG_BUNDLE_MAGIC, n)) {
-		seterr(r->err, r->errlen, "line 1: not a policy bundle (expected \"%s\")",
-		       MNG_BUNDLE_MAGIC);
+		mng_errbuf_set(r->err, r->errlen, "line 1: not a policy bundle (expected \"%s\")",
+			       MNG_BUNDLE_MAGIC);
 		return -EBADMSG;
 	}
 	e = keyed_dec(r, "version", MNG_BUNDLE_VERSION_MAX, &b->version);
 	if (e < 0)
 		return e;
 	if (b->version == 0) {
-		seterr(r->err, r->errlen, "line %u: field \"version\": must be at least 1",
-		       r->line);
+		mng_errbuf_set(r->err, r->errlen, "line %u: field \"version\": must be at least 1",
+			       r->line);
 		return -EBADMSG;
 	}
 	e = keyed_dec(r, "created", (uint64_t)MNG_BUNDLE_TIME_MAX, &v);
@@ -412,10 +413,10 @@ static int parse_header(struct rd *r, struct mng_bundle *b)
 	if (e < 0)
 		return e;
 	if (n != 4 + 16 || memcmp(s, "kid ", 4) || !parse_hex(s + 4, 16, NULL)) {
-		seterr(r->err, r->errlen,
-		       "line %u: field \"kid\": expected \"kid\" and 16 "
-		       "lowercase hex digits",
-		       r->line);
+		mng_errbuf_set(r->err, r->errlen,
+			       "line %u: field \"kid\": expected \"kid\" and 16 "
+			       "lowercase hex digits",
+			       r->line);
 		return -EBADMSG;
 	}
 	memcpy(b->kid, s + 4, 16);
@@ -424,7 +425,8 @@ static int parse_header(struct rd *r, struct mng_bundle *b)
 	if (e < 0)
 		return e;
 	if (v == 0) {
-		seterr(r->err, r->errlen, "line %u: field \"files\": must be at least 1", r->line);
+		mng_errbuf_set(r->err, r->errlen, "line %u: field \"files\": must be at least 1",
+			       r->line);
 		return -EBADMSG;
 	}
 	b->files = calloc((size_t)v, sizeof(*b->files));
@@ -436,11 +438,11 @@ static int parse_header(struct rd *r, struct mng_bundle *b)
 		if (e < 0)
 			return e;
 		if (i > 0 && strcmp(b->files[i - 1].path, b->files[i].path) >= 0) {
-			seterr(r->err, r->errlen, "line %u: file %zu: path \"%s\" %s", r->line,
-			       i + 1, b->files[i].path,
-			       strcmp(b->files[i - 1].path, b->files[i].path)
-				   ? "out of order (paths must be in ascending byte order)"
-				   : "appears twice");
+			mng_errbuf_set(r->err, r->errlen, "line %u: file %zu: path \"%s\" %s",
+				       r->line, i + 1, b->files[i].path,
+				       strcmp(b->files[i - 1].path, b->files[i].path)
+					   ? "out of order (paths must be in ascending byte order)"
+					   : "appears twice");
 			return -EBADMSG;
 		}
 	}
@@ -454,7 +456,7 @@ static int check_set(struct mng_bundle *b, char *err, size_t errlen)
 	for (i = 0; i < b->n_files; i++)
 		rules += b->files[i].kind == MNG_BUNDLE_KIND_RULES;
 	if (!rules) {
-		seterr(err, errlen, "no rules file: a bundle must carry at least one");
+		mng_errbuf_set(err, errlen, "no rules file: a bundle must carry at least one");
 		return -EBADMSG;
 	}
 	return 0;
@@ -466,11 +468,11 @@ int mng_bundle_parse(const void *buf, size_t len, struct mng_bundle **ret, char 
 	struct rd r;
 	int e;
 
-	seterr(err, errlen, "%s", "");
+	mng_errbuf_set(err, errlen, "%s", "");
 	if (!ret || (!buf && len))
 		return -EINVAL;
 	if (len > MNG_BUNDLE_MAX) {
-		seterr(err, errlen, "bundle larger than %u bytes", MNG_BUNDLE_MAX);
+		mng_errbuf_set(err, errlen, "bundle larger than %u bytes", MNG_BUNDLE_MAX);
 		return -E2BIG;
 	}
 	b = calloc(1, sizeof(*b));
@@ -492,8 +494,9 @@ int mng_bundle_parse(const void *buf, size_t len, struct mng_bundle **ret, char 
 
 		e = next_line(&r, &s, &n, "end of header");
 		if (e == 0 && n != 0) {
-			seterr(err, errlen, "line %u: expected an empty line after the file list",
-			       r.line);
+			mng_errbuf_set(err, errlen,
+				       "line %u: expected an empty line after the file list",
+				       r.line);
 			e = -EBADMSG;
 		}
 	}
@@ -570,15 +573,17 @@ int mng_bundle_verify(const void *buf, size_t len, const char *policy_dir, const
 		goto out;
 	r = mng_exempt_sig_check(key, b->raw, b->signed_len, b->sig);
 	if (r < 0) {
-		seterr(err, errlen, "signature does not verify under policy key %s", b->kid);
+		mng_errbuf_set(err, errlen, "signature does not verify under policy key %s",
+			       b->kid);
 		goto out;
 	}
 	if (carries_key(b, b->kid) ||
 	    (helpdesk_dir &&
 	     mng_exempt_trust_key(helpdesk_dir, file_flags, b->kid, &hk, NULL, 0) == 0)) {
-		seterr(err, errlen,
-		       "signer %s is also a help desk key: a help desk key cannot sign policy",
-		       b->kid);
+		mng_errbuf_set(
+		    err, errlen,
+		    "signer %s is also a help desk key: a help desk key cannot sign policy",
+		    b->kid);
 		r = -EKEYREJECTED;
 		goto out;
 	}
@@ -608,30 +613,30 @@ static int check_inputs(const struct mng_bundle_input *const *v, size_t n, const
 	char why[160];
 
 	if (n == 0 || n > MNG_BUNDLE_FILES_MAX) {
-		seterr(err, errlen, "a bundle holds 1 to %d files, not %zu", MNG_BUNDLE_FILES_MAX,
-		       n);
+		mng_errbuf_set(err, errlen, "a bundle holds 1 to %d files, not %zu",
+			       MNG_BUNDLE_FILES_MAX, n);
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
 		const struct mng_bundle_input *in = v[i];
 
 		if (mng_bundle_path_check(in->kind, in->path, why, sizeof(why)) < 0) {
-			seterr(err, errlen, "%s", why);
+			mng_errbuf_set(err, errlen, "%s", why);
 			return -EINVAL;
 		}
 		if (!mode_ok(in->mode)) {
-			seterr(err, errlen, "file \"%s\": mode %04o has a bit outside 0644",
-			       in->path, in->mode);
+			mng_errbuf_set(err, errlen, "file \"%s\": mode %04o has a bit outside 0644",
+				       in->path, in->mode);
 			return -EINVAL;
 		}
 		if (in->size > MNG_BUNDLE_FILE_MAX || (in->size && !in->data)) {
-			seterr(err, errlen, "file \"%s\": larger than %u bytes", in->path,
-			       MNG_BUNDLE_FILE_MAX);
+			mng_errbuf_set(err, errlen, "file \"%s\": larger than %u bytes", in->path,
+				       MNG_BUNDLE_FILE_MAX);
 			return -EINVAL;
 		}
 		total += in->size;
 		if (i > 0 && !strcmp(v[i - 1]->path, in->path)) {
-			seterr(err, errlen, "file \"%s\" given twice", in->path);
+			mng_errbuf_set(err, errlen, "file \"%s\" given twice", in->path);
 			return -EINVAL;
 		}
 		rules += in->kind == MNG_BUNDLE_KIND_RULES;
@@ -641,27 +646,30 @@ static int check_inputs(const struct mng_bundle_input *const *v, size_t n, const
 			bool same;
 
 			if (mng_exempt_pubkey_parse(in->data, in->size, &key) < 0) {
-				seterr(err, errlen, "file \"%s\": not a PEM Ed25519 public key",
-				       in->path);
+				mng_errbuf_set(err, errlen,
+					       "file \"%s\": not a PEM Ed25519 public key",
+					       in->path);
 				return -EINVAL;
 			}
 			same = mng_exempt_kid(key, k) == 0 && !strcmp(k, kid);
 			EVP_PKEY_free(key);
 			if (same) {
-				seterr(err, errlen,
-				       "file \"%s\" is the signing key itself: the policy key "
-				       "cannot be a help desk key",
-				       in->path);
+				mng_errbuf_set(
+				    err, errlen,
+				    "file \"%s\" is the signing key itself: the policy key "
+				    "cannot be a help desk key",
+				    in->path);
 				return -EINVAL;
 			}
 		}
 	}
 	if (!rules) {
-		seterr(err, errlen, "no rules file: a bundle must carry at least one");
+		mng_errbuf_set(err, errlen, "no rules file: a bundle must carry at least one");
 		return -EINVAL;
 	}
 	if (total > MNG_BUNDLE_MAX) {
-		seterr(err, errlen, "the files add up to more than %u bytes", MNG_BUNDLE_MAX);
+		mng_errbuf_set(err, errlen, "the files add up to more than %u bytes",
+			       MNG_BUNDLE_MAX);
 		return -E2BIG;
 	}
 	return 0;
@@ -682,16 +690,18 @@ int mng_bundle_sign(uint64_t version, int64_t created, const struct mng_bundle_i
 		return -EINVAL;
 	if (version == 0 || version > MNG_BUNDLE_VERSION_MAX || created < 0 ||
 	    created > MNG_BUNDLE_TIME_MAX) {
-		seterr(err, errlen, "version must be 1..%llu and created 0..%lld",
-		       (unsigned long long)MNG_BUNDLE_VERSION_MAX, (long long)MNG_BUNDLE_TIME_MAX);
+		mng_errbuf_set(err, errlen, "version must be 1..%llu and created 0..%lld",
+			       (unsigned long long)MNG_BUNDLE_VERSION_MAX,
+			       (long long)MNG_BUNDLE_TIME_MAX);
 		return -EINVAL;
 	}
 	if (mng_exempt_kid(key, kid) < 0) {
-		seterr(err, errlen, "the signing key is not an Ed25519 key");
+		mng_errbuf_set(err, errlen, "the signing key is not an Ed25519 key");
 		return -EINVAL;
 	}
 	if (n > MNG_BUNDLE_FILES_MAX) {
-		seterr(err, errlen, "a bundle holds at most %d files", MNG_BUNDLE_FILES_MAX);
+		mng_errbuf_set(err, errlen, "a bundle holds at most %d files",
+			       MNG_BUNDLE_FILES_MAX);
 		return -EINVAL;
 	}
 	v = calloc(n ? n : 1, sizeof(*v));
@@ -736,8 +746,8 @@ int mng_bundle_sign(uint64_t version, int64_t created, const struct mng_bundle_i
 	}
 	r = mng_exempt_sig_make(key, out, o, sig);
 	if (r < 0) {
-		seterr(err, errlen, "cannot sign (%s)",
-		       r == -EINVAL ? "not a private key" : "OpenSSL");
+		mng_errbuf_set(err, errlen, "cannot sign (%s)",
+			       r == -EINVAL ? "not a private key" : "OpenSSL");
 		goto out;
 	}
 	memcpy(out + o, SIG_PREFIX, SIG_PREFIX_LEN);
@@ -750,7 +760,8 @@ int mng_bundle_sign(uint64_t version, int64_t created, const struct mng_bundle_i
 	o += SIG_B64_LEN;
 	out[o++] = '\n';
 	if (o > MNG_BUNDLE_MAX) {
-		seterr(err, errlen, "the bundle would be larger than %u bytes", MNG_BUNDLE_MAX);
+		mng_errbuf_set(err, errlen, "the bundle would be larger than %u bytes",
+			       MNG_BUNDLE_MAX);
 		r = -E2BIG;
 		goto out;
 	}

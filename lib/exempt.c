@@ -40,6 +40,7 @@
 #include "rules.h"
 #include "sha256.h"
 #include "utf8.h"
+#include "textbuf.h"
 
 #define PREFIX "mngx1."
 #define PREFIX_LEN (sizeof(PREFIX) - 1)
@@ -54,17 +55,6 @@ static const char *const scope_names[] = {
     [MNG_EXEMPT_SCOPE_CLIPBOARD] = "clipboard",
     [MNG_EXEMPT_SCOPE_LOGIN] = "login",
 };
-
-MNG_PRINTF(3, 4) static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 const char *mng_exempt_scope_name(enum mng_exempt_scope s)
 {
@@ -271,20 +261,20 @@ static int check_usb_rule(const char *obj, char *err, size_t errlen)
 	if (r == -ENOMEM)
 		goto out;
 	if (r < 0) {
-		seterr(err, errlen, "field \"obj\": USB rule does not parse: %s",
-		       diags.n ? diags.v[0].msg : "error");
+		mng_errbuf_set(err, errlen, "field \"obj\": USB rule does not parse: %s",
+			       diags.n ? diags.v[0].msg : "error");
 		r = -EINVAL;
 		goto out;
 	}
 	if (r != 1) {
-		seterr(err, errlen, "field \"obj\": must hold exactly one USB rule");
+		mng_errbuf_set(err, errlen, "field \"obj\": must hold exactly one USB rule");
 		r = -EINVAL;
 		goto out;
 	}
 	/* The normalised form starts with the target; a short buffer is fine. */
 	r = mng_ruleset_format(rs, 0, norm, sizeof(norm));
 	if ((r < 0 && r != -ENOBUFS) || strncmp(norm, "allow", 5) || (norm[5] && norm[5] != ' ')) {
-		seterr(err, errlen, "field \"obj\": the USB rule must be an allow rule");
+		mng_errbuf_set(err, errlen, "field \"obj\": the USB rule must be an allow rule");
 		r = -EINVAL;
 		goto out;
 	}
@@ -300,12 +290,12 @@ int mng_exempt_validate(const struct mng_exempt *e, char *err, size_t errlen)
 	const char *why;
 
 	if (!e) {
-		seterr(err, errlen, "no exemption");
+		mng_errbuf_set(err, errlen, "no exemption");
 		return -EINVAL;
 	}
 #define BAD(...)                                                                                   \
 	do {                                                                                       \
-		seterr(err, errlen, __VA_ARGS__);                                                  \
+		mng_errbuf_set(err, errlen, __VA_ARGS__);                                          \
 		return -EINVAL;                                                                    \
 	} while (0)
 	if (!memchr(e->id, 0, sizeof(e->id)) || !is_lower_hex(e->id, MNG_EXEMPT_ID_LEN))
@@ -371,62 +361,45 @@ int mng_exempt_validate(const struct mng_exempt *e, char *err, size_t errlen)
 
 /* ---- canonical JSON ---- */
 
-struct out {
-	char *buf;
-	size_t size, len;
-	bool full;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->full || n >= o->size - o->len) {
-		o->full = true;
-		return;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
-}
-
-static void put_str(struct out *o, const char *key, const char *s, bool first)
+static void put_str(struct mng_textbuf *o, const char *key, const char *s, bool first)
 {
 	char esc[8];
 
-	put(o, first ? "{\"" : ",\"", 2);
-	put(o, key, strlen(key));
-	put(o, "\":\"", 3);
+	mng_textbuf_put(o, first ? "{\"" : ",\"", 2);
+	mng_textbuf_put(o, key, strlen(key));
+	mng_textbuf_put(o, "\":\"", 3);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)c;
-			put(o, esc, 2);
+			mng_textbuf_put(o, esc, 2);
 		} else if (c < 0x20) {
 			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			put(o, esc, 6);
+			mng_textbuf_put(o, esc, 6);
 		} else {
-			put(o, (const char *)&c, 1);
+			mng_textbuf_put(o, (const char *)&c, 1);
 		}
 	}
-	put(o, "\"", 1);
+	mng_textbuf_put(o, "\"", 1);
 }
 
-static void put_int(struct out *o, const char *key, int64_t v, bool first)
+static void put_int(struct mng_textbuf *o, const char *key, int64_t v, bool first)
 {
 	char num[32];
 
-	put(o, first ? "{\"" : ",\"", 2);
-	put(o, key, strlen(key));
-	put(o, "\":", 2);
+	mng_textbuf_put(o, first ? "{\"" : ",\"", 2);
+	mng_textbuf_put(o, key, strlen(key));
+	mng_textbuf_put(o, "\":", 2);
 	snprintf(num, sizeof(num), "%" PRId64, v);
-	put(o, num, strlen(num));
+	mng_textbuf_put(o, num, strlen(num));
 }
 
 /* The canonical payload of e (kid included). Returns its length or -E2BIG. */
 static int encode_payload(const struct mng_exempt *e, char *buf, size_t size)
 {
-	struct out o = {buf, size, 0, false};
+	struct mng_textbuf o = {buf, size, 0, false};
 
 	buf[0] = '\0';
 	put_int(&o, "v", 1, true);
@@ -443,7 +416,7 @@ static int encode_payload(const struct mng_exempt *e, char *buf, size_t size)
 	put_str(&o, "ticket", e->ticket, false);
 	put_str(&o, "reason", e->reason, false);
 	put_str(&o, "by", e->by, false);
-	put(&o, "}", 1);
+	mng_textbuf_put(&o, "}", 1);
 	return o.full ? -E2BIG : (int)o.len;
 }
 
@@ -556,7 +529,7 @@ static int parse_string(struct parser *ps, char *buf, size_t max, const char *wh
 	size_t n = 0;
 
 	if (ps->p >= ps->end || *ps->p != '"') {
-		seterr(ps->err, ps->errlen, "%s: expected a string", what);
+		mng_errbuf_set(ps->err, ps->errlen, "%s: expected a string", what);
 		return -EBADMSG;
 	}
 	ps->p++;
@@ -565,7 +538,7 @@ static int parse_string(struct parser *ps, char *buf, size_t max, const char *wh
 		size_t l;
 
 		if (ps->p >= ps->end) {
-			seterr(ps->err, ps->errlen, "%s: unterminated string", what);
+			mng_errbuf_set(ps->err, ps->errlen, "%s: unterminated string", what);
 			return -EBADMSG;
 		}
 		if (*ps->p == '"') {
@@ -625,7 +598,8 @@ static int parse_string(struct parser *ps, char *buf, size_t max, const char *wh
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				}
 				if (cp == 0) {
-					seterr(ps->err, ps->errlen, "%s: NUL character", what);
+					mng_errbuf_set(ps->err, ps->errlen, "%s: NUL character",
+						       what);
 					return -EBADMSG;
 				}
 				l = put_utf8(cp, tmp);
@@ -637,20 +611,20 @@ static int parse_string(struct parser *ps, char *buf, size_t max, const char *wh
 			const unsigned char *u = (const unsigned char *)ps->p;
 
 			if (*u < 0x20) {
-				seterr(ps->err, ps->errlen, "%s: raw control character in string",
-				       what);
+				mng_errbuf_set(ps->err, ps->errlen,
+					       "%s: raw control character in string", what);
 				return -EBADMSG;
 			}
 			l = mng_utf8_len(u, (size_t)(ps->end - ps->p));
 			if (!l) {
-				seterr(ps->err, ps->errlen, "%s: invalid UTF-8", what);
+				mng_errbuf_set(ps->err, ps->errlen, "%s: invalid UTF-8", what);
 				return -EBADMSG;
 			}
 			memcpy(tmp, ps->p, l);
 			ps->p += l;
 		}
 		if (n + l > max) {
-			seterr(ps->err, ps->errlen, "%s: longer than %zu bytes", what, max);
+			mng_errbuf_set(ps->err, ps->errlen, "%s: longer than %zu bytes", what, max);
 			return -EBADMSG;
 		}
 		memcpy(buf + n, tmp, l);
@@ -659,7 +633,7 @@ static int parse_string(struct parser *ps, char *buf, size_t max, const char *wh
 	buf[n] = '\0';
 	return 0;
 bad_escape:
-	seterr(ps->err, ps->errlen, "%s: bad escape in string", what);
+	mng_errbuf_set(ps->err, ps->errlen, "%s: bad escape in string", what);
 	return -EBADMSG;
 }
 
@@ -673,7 +647,8 @@ static int parse_int(struct parser *ps, int64_t *ret, const char *what)
 		int d = *ps->p - '0';
 
 		if (v > (INT64_MAX - d) / 10) {
-			seterr(ps->err, ps->errlen, "field \"%s\": number out of range", what);
+			mng_errbuf_set(ps->err, ps->errlen, "field \"%s\": number out of range",
+				       what);
 			return -EBADMSG;
 		}
 		v = v * 10 + d;
@@ -681,7 +656,8 @@ static int parse_int(struct parser *ps, int64_t *ret, const char *what)
 	}
 	if (ps->p == start || (ps->p - start > 1 && *start == '0') ||
 	    (ps->p < ps->end && (*ps->p == '.' || *ps->p == 'e' || *ps->p == 'E'))) {
-		seterr(ps->err, ps->errlen, "field \"%s\": expected a non-negative integer", what);
+		mng_errbuf_set(ps->err, ps->errlen, "field \"%s\": expected a non-negative integer",
+			       what);
 		return -EBADMSG;
 	}
 	*ret = v;
@@ -710,13 +686,13 @@ static int parse_payload(const char *buf, size_t len, struct mng_exempt *e, char
 	memset(e, 0, sizeof(*e));
 	skip_ws(&ps);
 	if (ps.p >= ps.end || *ps.p != '{') {
-		seterr(err, errlen, "payload is not a JSON object");
+		mng_errbuf_set(err, errlen, "payload is not a JSON object");
 		return -EBADMSG;
 	}
 	ps.p++;
 	skip_ws(&ps);
 	if (ps.p < ps.end && *ps.p == '}') {
-		seterr(err, errlen, "field \"v\": missing");
+		mng_errbuf_set(err, errlen, "field \"v\": missing");
 		return -EBADMSG;
 	}
 	for (;;) {
@@ -729,24 +705,25 @@ static int parse_payload(const char *buf, size_t len, struct mng_exempt *e, char
 			if (!strcmp(key, fields[f].name))
 				break;
 		if (f == F_COUNT) {
-			seterr(err, errlen, "unknown field \"%s\"", shown);
+			mng_errbuf_set(err, errlen, "unknown field \"%s\"", shown);
 			return -EBADMSG;
 		}
 		if (seen[f]) {
-			seterr(err, errlen, "field \"%s\": duplicated", shown);
+			mng_errbuf_set(err, errlen, "field \"%s\": duplicated", shown);
 			return -EBADMSG;
 		}
 		seen[f] = true;
 		skip_ws(&ps);
 		if (ps.p >= ps.end || *ps.p != ':') {
-			seterr(err, errlen, "field \"%s\": expected ':'", shown);
+			mng_errbuf_set(err, errlen, "field \"%s\": expected ':'", shown);
 			return -EBADMSG;
 		}
 		ps.p++;
 		skip_ws(&ps);
 		if (fields[f].is_int) {
 			if (ps.p < ps.end && *ps.p == '"') {
-				seterr(err, errlen, "field \"%s\": expected a number", shown);
+				mng_errbuf_set(err, errlen, "field \"%s\": expected a number",
+					       shown);
 				return -EBADMSG;
 			}
 			r = parse_int(&ps, &num, fields[f].name);
@@ -767,8 +744,8 @@ static int parse_payload(const char *buf, size_t len, struct mng_exempt *e, char
 				break;
 			default:
 				if (num < 1 || num > MNG_EXEMPT_USES_MAX) {
-					seterr(err, errlen, "field \"uses\": must be 1-%d",
-					       MNG_EXEMPT_USES_MAX);
+					mng_errbuf_set(err, errlen, "field \"uses\": must be 1-%d",
+						       MNG_EXEMPT_USES_MAX);
 					return -EBADMSG;
 				}
 				e->uses = (uint32_t)num;
@@ -820,30 +797,32 @@ static int parse_payload(const char *buf, size_t len, struct mng_exempt *e, char
 			ps.p++;
 			break;
 		}
-		seterr(err, errlen, "payload: expected ',' or '}' after field \"%s\"", shown);
+		mng_errbuf_set(err, errlen, "payload: expected ',' or '}' after field \"%s\"",
+			       shown);
 		return -EBADMSG;
 	}
 	skip_ws(&ps);
 	if (ps.p != ps.end) {
-		seterr(err, errlen, "payload: data after the JSON object");
+		mng_errbuf_set(err, errlen, "payload: data after the JSON object");
 		return -EBADMSG;
 	}
 	for (f = 0; f < F_COUNT; f++)
 		if (!seen[f]) {
-			seterr(err, errlen, "field \"%s\": missing", fields[f].name);
+			mng_errbuf_set(err, errlen, "field \"%s\": missing", fields[f].name);
 			return -EBADMSG;
 		}
 	if (v != 1) {
-		seterr(err, errlen, "field \"v\": unsupported version %" PRId64, v);
+		mng_errbuf_set(err, errlen, "field \"v\": unsupported version %" PRId64, v);
 		return -EBADMSG;
 	}
 	if (mng_exempt_scope_parse(scope, &e->scope) < 0) {
-		seterr(err, errlen, "field \"scope\": must be usb, print, clipboard or login");
+		mng_errbuf_set(err, errlen,
+			       "field \"scope\": must be usb, print, clipboard or login");
 		return -EBADMSG;
 	}
 	if (!is_lower_hex(e->kid, MNG_EXEMPT_KID_LEN)) {
-		seterr(err, errlen, "field \"kid\": must be %d lowercase hex digits",
-		       MNG_EXEMPT_KID_LEN);
+		mng_errbuf_set(err, errlen, "field \"kid\": must be %d lowercase hex digits",
+			       MNG_EXEMPT_KID_LEN);
 		return -EBADMSG;
 	}
 	r = mng_exempt_validate(e, err, errlen);
@@ -875,11 +854,11 @@ static int split_token(const char *text, size_t len, struct parts *t, struct mng
 	int r;
 
 	if (len > MNG_EXEMPT_TEXT_MAX) {
-		seterr(err, errlen, "token longer than %d bytes", MNG_EXEMPT_TEXT_MAX);
+		mng_errbuf_set(err, errlen, "token longer than %d bytes", MNG_EXEMPT_TEXT_MAX);
 		return -E2BIG;
 	}
 	if (!text && len) {
-		seterr(err, errlen, "no token");
+		mng_errbuf_set(err, errlen, "no token");
 		return -EBADMSG;
 	}
 	for (i = 0; i < len; i++)
@@ -888,37 +867,39 @@ static int split_token(const char *text, size_t len, struct parts *t, struct mng
 	t->clean[n] = '\0';
 	if (n < PREFIX_LEN || memcmp(t->clean, PREFIX, PREFIX_LEN)) {
 		if (n < PREFIX_LEN && !memcmp(t->clean, PREFIX, n))
-			seterr(err, errlen, "token truncated");
+			mng_errbuf_set(err, errlen, "token truncated");
 		else
-			seterr(err, errlen, "not an mnguard exemption token (no \"%s\" prefix)",
-			       PREFIX);
+			mng_errbuf_set(err, errlen,
+				       "not an mnguard exemption token (no \"%s\" prefix)", PREFIX);
 		return -EBADMSG;
 	}
 	dot = memchr(t->clean + PREFIX_LEN, '.', n - PREFIX_LEN);
 	if (!dot) {
-		seterr(err, errlen, "token truncated: no signature");
+		mng_errbuf_set(err, errlen, "token truncated: no signature");
 		return -EBADMSG;
 	}
 	t->signed_len = (size_t)(dot - t->clean);
 	plen = t->signed_len - PREFIX_LEN;
 	if (plen > PAYLOAD_B64_MAX) {
-		seterr(err, errlen, "payload too long");
+		mng_errbuf_set(err, errlen, "payload too long");
 		return -EBADMSG;
 	}
 	r = mng_base64url_decode(t->clean + PREFIX_LEN, plen, t->payload, PAYLOAD_MAX);
 	if (r < 0) {
-		seterr(err, errlen, "payload is not valid base64url (altered or truncated)");
+		mng_errbuf_set(err, errlen,
+			       "payload is not valid base64url (altered or truncated)");
 		return -EBADMSG;
 	}
 	t->payload_len = (size_t)r;
 	if (n - t->signed_len - 1 != SIG_B64_LEN) {
-		seterr(err, errlen, "signature has %zu characters, expected %d (truncated?)",
-		       n - t->signed_len - 1, SIG_B64_LEN);
+		mng_errbuf_set(err, errlen,
+			       "signature has %zu characters, expected %d (truncated?)",
+			       n - t->signed_len - 1, SIG_B64_LEN);
 		return -EBADMSG;
 	}
 	r = mng_base64url_decode(dot + 1, SIG_B64_LEN, t->sig, SIG_LEN);
 	if (r != SIG_LEN) {
-		seterr(err, errlen, "signature is not valid base64url");
+		mng_errbuf_set(err, errlen, "signature is not valid base64url");
 		return -EBADMSG;
 	}
 	r = parse_payload((const char *)t->payload, t->payload_len, e, err, errlen);
@@ -930,7 +911,7 @@ static int split_token(const char *text, size_t len, struct parts *t, struct mng
 
 		r = encode_payload(e, canon, sizeof(canon));
 		if (r < 0 || (size_t)r != t->payload_len || memcmp(canon, t->payload, (size_t)r)) {
-			seterr(err, errlen, "payload is not in canonical form");
+			mng_errbuf_set(err, errlen, "payload is not in canonical form");
 			return -EBADMSG;
 		}
 	}
@@ -1101,14 +1082,15 @@ static int find_key(const char *trust_dir, unsigned flags, const char *kid, EVP_
 				  ((flags & MNG_FILE_TRUSTED) ? O_NOFOLLOW : 0));
 	if (dfd < 0) {
 		r = -errno;
-		seterr(err, errlen, "trust directory \"%s\": %s", trust_dir, strerror(-r));
+		mng_errbuf_set(err, errlen, "trust directory \"%s\": %s", trust_dir, strerror(-r));
 		return r;
 	}
 	if (flags & MNG_FILE_TRUSTED) {
 		if (fstat(dfd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022)) {
-			seterr(err, errlen,
-			       "trust directory \"%s\" is not root-owned or is writable by others",
-			       trust_dir);
+			mng_errbuf_set(
+			    err, errlen,
+			    "trust directory \"%s\" is not root-owned or is writable by others",
+			    trust_dir);
 			(void)close(dfd);
 			return -EPERM;
 		}
@@ -1159,8 +1141,8 @@ static int find_key(const char *trust_dir, unsigned flags, const char *kid, EVP_
 	}
 	closedir(d);
 	if (r == -ENOKEY)
-		seterr(err, errlen, "no trusted key with kid %s in \"%s\"%s%s", kid, trust_dir,
-		       skipped[0] ? "; " : "", skipped);
+		mng_errbuf_set(err, errlen, "no trusted key with kid %s in \"%s\"%s%s", kid,
+			       trust_dir, skipped[0] ? "; " : "", skipped);
 	return r;
 }
 
@@ -1194,7 +1176,7 @@ int mng_exempt_verify(const char *text, size_t len, const char *trust_dir, unsig
 		goto out;
 	}
 	if (EVP_DigestVerify(md, t->sig, SIG_LEN, (const uint8_t *)t->clean, t->signed_len) != 1) {
-		seterr(err, errlen, "signature does not verify under key %s", e.kid);
+		mng_errbuf_set(err, errlen, "signature does not verify under key %s", e.kid);
 		r = -EKEYREJECTED;
 		goto out;
 	}
@@ -1213,40 +1195,42 @@ int mng_exempt_check(const struct mng_exempt *e, const char *machine_id, bool al
 		     char *err, size_t errlen)
 {
 	if (!e || !machine_id || max_lifetime <= 0) {
-		seterr(err, errlen, "bad argument");
+		mng_errbuf_set(err, errlen, "bad argument");
 		return -EINVAL;
 	}
 	if (!strcmp(e->terminal, "*")) {
 		if (!allow_any_terminal) {
-			seterr(err, errlen, "issued for any terminal, which this terminal refuses");
+			mng_errbuf_set(err, errlen,
+				       "issued for any terminal, which this terminal refuses");
 			return -EACCES;
 		}
 	} else if (strcmp(e->terminal, machine_id)) {
-		seterr(err, errlen, "issued for another terminal (%s)", e->terminal);
+		mng_errbuf_set(err, errlen, "issued for another terminal (%s)", e->terminal);
 		return -EACCES;
 	}
 	if (strcmp(e->user, "*") && (!user || strcmp(e->user, user))) {
-		seterr(err, errlen, "issued for another user (%s)", e->user);
+		mng_errbuf_set(err, errlen, "issued for another user (%s)", e->user);
 		return -EACCES;
 	}
 	if (want != MNG_EXEMPT_SCOPE_NONE && e->scope != want) {
-		seterr(err, errlen, "issued for scope %s, not %s",
-		       mng_exempt_scope_name(e->scope) ? mng_exempt_scope_name(e->scope) : "?",
-		       mng_exempt_scope_name(want) ? mng_exempt_scope_name(want) : "?");
+		mng_errbuf_set(err, errlen, "issued for scope %s, not %s",
+			       mng_exempt_scope_name(e->scope) ? mng_exempt_scope_name(e->scope)
+							       : "?",
+			       mng_exempt_scope_name(want) ? mng_exempt_scope_name(want) : "?");
 		return -EACCES;
 	}
 	if (e->not_after <= e->not_before || e->not_after - e->not_before > max_lifetime) {
-		seterr(err, errlen,
-		       "lifetime of %" PRId64 " s is over the maximum of %" PRId64 " s",
-		       e->not_after - e->not_before, max_lifetime);
+		mng_errbuf_set(err, errlen,
+			       "lifetime of %" PRId64 " s is over the maximum of %" PRId64 " s",
+			       e->not_after - e->not_before, max_lifetime);
 		return -EACCES;
 	}
 	if ((int64_t)now < e->not_before) {
-		seterr(err, errlen, "not valid yet");
+		mng_errbuf_set(err, errlen, "not valid yet");
 		return -ETIME;
 	}
 	if ((int64_t)now >= e->not_after) {
-		seterr(err, errlen, "expired");
+		mng_errbuf_set(err, errlen, "expired");
 		return -EKEYEXPIRED;
 	}
 	return 0;

@@ -26,6 +26,7 @@
 
 #include "ipc_client.h"
 #include "utf8.h"
+#include "textbuf.h"
 
 #define REPLY_DEPTH_MAX 8 /* nesting the reply scanner follows */
 
@@ -226,50 +227,33 @@ size_t mng_ipc_text_clean(const char *s, char *out, size_t max, bool controls_to
 
 /* ---- formatting ---- */
 
-struct out {
-	char *buf;
-	size_t size, len;
-	bool full;
-};
-
-static void put(struct out *o, const char *s, size_t n)
+static void put_str(struct mng_textbuf *o, const char *s)
 {
-	if (o->full || n >= o->size - o->len) {
-		o->full = true;
-		return;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
-}
-
-static void put_str(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
+	mng_textbuf_put(o, s, strlen(s));
 }
 
 /* A JSON string: quotes, backslashes and bytes below 0x20 escaped. */
-static void put_json(struct out *o, const char *s)
+static void put_json(struct mng_textbuf *o, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 	char esc[6] = {'\\', 'u', '0', '0', 0, 0};
 
-	put(o, "\"", 1);
+	mng_textbuf_put(o, "\"", 1);
 	for (; *p; p++) {
 		if (*p == '"' || *p == '\\') {
 			esc[1] = (char)*p;
-			put(o, esc, 2);
+			mng_textbuf_put(o, esc, 2);
 			esc[1] = 'u';
 		} else if (*p < 0x20) {
 			esc[4] = hex[*p >> 4];
 			esc[5] = hex[*p & 15];
-			put(o, esc, 6);
+			mng_textbuf_put(o, esc, 6);
 		} else {
-			put(o, (const char *)p, 1);
+			mng_textbuf_put(o, (const char *)p, 1);
 		}
 	}
-	put(o, "\"", 1);
+	mng_textbuf_put(o, "\"", 1);
 }
 
 /* Printable ASCII; with blanks_ok also space, tab, CR, LF (a pasted token). */
@@ -293,7 +277,7 @@ struct field {
 int mng_ipc_notify_format(const struct mng_ipc_request *req, char *buf, size_t size)
 {
 	struct field f[8] = {{0}};
-	struct out o = {.buf = buf, .size = size};
+	struct mng_textbuf o = {.buf = buf, .size = size};
 	char num[16];
 	size_t i, nf = 0;
 	bool first = true;
@@ -359,10 +343,10 @@ int mng_ipc_notify_format(const struct mng_ipc_request *req, char *buf, size_t s
 				    : !mng_ipc_text_ok(f[i].val, (enum mng_ipc_charset)f[i].cs))
 			return -EINVAL;
 		if (!first)
-			put(&o, ",", 1);
+			mng_textbuf_put(&o, ",", 1);
 		first = false;
 		put_json(&o, f[i].key);
-		put(&o, ":", 1);
+		mng_textbuf_put(&o, ":", 1);
 		put_json(&o, f[i].val);
 	}
 	put_str(&o, "}}");

@@ -34,6 +34,7 @@
 #include "mng.h"
 #include "phonecode.h"
 #include "sha256.h"
+#include "textbuf.h"
 
 #define GROUP_DATA 4		   /* data digits per group */
 #define GROUP_LEN (GROUP_DATA + 1) /* and the check digit */
@@ -57,17 +58,6 @@ static const uint8_t damm[10][10] = {
     {5, 8, 6, 9, 7, 2, 0, 1, 3, 4}, {8, 9, 4, 5, 3, 6, 2, 0, 1, 7}, {9, 4, 3, 8, 6, 1, 7, 2, 0, 5},
     {2, 5, 8, 1, 4, 3, 6, 7, 9, 0},
 };
-
-MNG_PRINTF(3, 4) static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* The interim Damm digit over the group number and n digits (ASCII). */
 static int damm_run(unsigned group, const char *d, size_t n)
@@ -115,12 +105,12 @@ static int read_groups(const char *text, unsigned ngroups, char *digits, char *e
 	unsigned g;
 
 	if (!text) {
-		seterr(err, errlen, "no code");
+		mng_errbuf_set(err, errlen, "no code");
 		return -EBADMSG;
 	}
 	len = strnlen(text, MNG_PHONE_TEXT_MAX + 1);
 	if (len > MNG_PHONE_TEXT_MAX) {
-		seterr(err, errlen, "code longer than %d characters", MNG_PHONE_TEXT_MAX);
+		mng_errbuf_set(err, errlen, "code longer than %d characters", MNG_PHONE_TEXT_MAX);
 		return -EBADMSG;
 	}
 	for (i = 0; i < len; i++) {
@@ -135,7 +125,8 @@ static int read_groups(const char *text, unsigned ngroups, char *digits, char *e
 		} else if (c == ' ' || c == '-' || c == '\t') {
 			in_group = false;
 		} else {
-			seterr(err, errlen, "character %zu is not a digit, space or hyphen", i + 1);
+			mng_errbuf_set(err, errlen, "character %zu is not a digit, space or hyphen",
+				       i + 1);
 			return -EBADMSG;
 		}
 	}
@@ -143,13 +134,14 @@ static int read_groups(const char *text, unsigned ngroups, char *digits, char *e
 		if (groups == ngroups) {
 			for (i = 0; i < groups; i++)
 				if (lens[i] != GROUP_LEN) {
-					seterr(err, errlen, "group %zu has %zu digits, expected %d",
-					       i + 1, lens[i], GROUP_LEN);
+					mng_errbuf_set(err, errlen,
+						       "group %zu has %zu digits, expected %d",
+						       i + 1, lens[i], GROUP_LEN);
 					return -EBADMSG;
 				}
 		}
-		seterr(err, errlen, "expected %zu digits (%u groups of %d), got %zu", want, ngroups,
-		       GROUP_LEN, n);
+		mng_errbuf_set(err, errlen, "expected %zu digits (%u groups of %d), got %zu", want,
+			       ngroups, GROUP_LEN, n);
 		return -EBADMSG;
 	}
 	/* The digit count is right: groups are taken by position. */
@@ -165,8 +157,8 @@ static int read_groups(const char *text, unsigned ngroups, char *digits, char *e
 	}
 	digits[ngroups * GROUP_DATA] = '\0';
 	if (nbad) {
-		seterr(err, errlen, "check digit wrong in group%s %s: read %s again",
-		       nbad > 1 ? "s" : "", bad, nbad > 1 ? "them" : "it");
+		mng_errbuf_set(err, errlen, "check digit wrong in group%s %s: read %s again",
+			       nbad > 1 ? "s" : "", bad, nbad > 1 ? "them" : "it");
 		return -EBADMSG;
 	}
 	return 0;
@@ -267,15 +259,15 @@ int mng_phone_request_decode(const char *text, struct mng_phone_request *ret, ch
 	r.subject = (uint32_t)strtoul((char[]){d[4], d[5], d[6], d[7], 0}, NULL, 10);
 	r.nonce = strtoull(d + 8, NULL, 10);
 	if (r.scope < MNG_EXEMPT_SCOPE_USB || r.scope > MNG_EXEMPT_SCOPE_LOGIN) {
-		seterr(err, errlen, "group 1: unknown scope digit %c", d[0]);
+		mng_errbuf_set(err, errlen, "group 1: unknown scope digit %c", d[0]);
 		return -EBADMSG;
 	}
 	if (r.minutes < MNG_PHONE_MINUTES_STEP || r.minutes > MNG_PHONE_MINUTES_MAX) {
-		seterr(err, errlen, "group 1: duration out of range");
+		mng_errbuf_set(err, errlen, "group 1: duration out of range");
 		return -EBADMSG;
 	}
 	if (r.uses < 1) {
-		seterr(err, errlen, "group 1: uses must be 1-%d", MNG_PHONE_USES_MAX);
+		mng_errbuf_set(err, errlen, "group 1: uses must be 1-%d", MNG_PHONE_USES_MAX);
 		return -EBADMSG;
 	}
 	*ret = r;
@@ -400,13 +392,15 @@ int mng_phone_response_check(const uint8_t tkey[32], const struct mng_phone_requ
 
 	e = response_digits(tkey, r, user, ticket, want);
 	if (e < 0) {
-		seterr(err, errlen, e == -EINVAL ? "bad request, user or ticket" : "MAC failed");
+		mng_errbuf_set(err, errlen,
+			       e == -EINVAL ? "bad request, user or ticket" : "MAC failed");
 		return e;
 	}
 	e = read_groups(response, RESP_GROUPS, got, err, errlen);
 	if (e == 0 && CRYPTO_memcmp(got, want, RESP_DIGITS) != 0) {
-		seterr(err, errlen,
-		       "response does not match this request, user and ticket on this terminal");
+		mng_errbuf_set(
+		    err, errlen,
+		    "response does not match this request, user and ticket on this terminal");
 		e = -EKEYREJECTED;
 	}
 	OPENSSL_cleanse(want, sizeof(want));

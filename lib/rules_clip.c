@@ -23,132 +23,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules_lex.h"
-
-static bool grow(struct mng_ruleset *rs, size_t slot)
-{
-	struct clip_rule *n;
-	size_t ncap;
-
-	if (slot < rs->cap_crules)
-		return true;
-	ncap = rs->cap_crules ? rs->cap_crules * 2 : 8;
-	if (ncap <= slot)
-		ncap = slot + 1;
-	n = realloc(rs->crules, ncap * sizeof(*n));
-	if (!n)
-		return false;
-	rs->crules = n;
-	rs->cap_crules = ncap;
-	return true;
-}
-
-/* the keyword w as a whole word at k->p */
-static bool word(struct cur *k, const char *w)
-{
-	struct cur t = *k;
-
-	if (!rl_kw(&t, w) || rl_word_char(&t))
-		return false;
-	*k = t;
-	return true;
-}
-
-static bool need_blank(struct pctx *c, struct cur *k, const char *what, const char *after)
-{
-	if (!rl_at_blank(k))
-		return rl_fail(c, k, k->p, "expected %s after %s", what, after);
-	rl_blanks(k);
-	return true;
-}
-
-static bool parse_string(struct pctx *c, struct cur *k, struct strval *ret, const char *what,
-			 const char *after)
-{
-	int r;
-
-	if (!need_blank(c, k, what, after))
-		return false;
-	r = rl_parse_string(c, k, ret);
-	if (r < 0)
-		return false;
-	if (r == 0)
-		return rl_fail(c, k, k->p, "expected %s after %s", what, after);
-	return true;
-}
-
-static bool conds_ok(struct pctx *c, struct cur *k, const char *at, const struct attr *a)
-{
-	const struct cond *cd = a->v;
-	uint32_t i;
-
-	for (i = 0; i < a->n; i++)
-		switch (cd[i].kind) {
-		case C_TRUE:
-		case C_FALSE:
-		case C_LOCALTIME:
-		case C_USER:
-		case C_GROUP:
-			break;
-		default:
-			return rl_fail(c, k, at,
-				       "a clipboard rule allows only the conditions true, false, "
-				       "localtime(), user() and group()");
-		}
-	return true;
-}
+#include "rules_channel.h"
 
 /* The options after the target: if, expires, ticket (each at most once). */
 static bool parse_options(struct pctx *c, struct cur *k, struct attr *conds, struct rule_extra *x)
 {
-	const char *at;
-	int off;
-
 	for (;;) {
 		struct cur save = *k;
+		int r;
 
 		if (!rl_blanks(k))
 			break;
-		at = k->p;
-		if (word(k, "if")) {
-			if (conds->present)
-				return rl_fail(c, k, at, "if attribute already defined");
-			if (!need_blank(c, k, "a condition", "if"))
-				return false;
-			if (!rules_parse_conds(c, k, conds) || !conds_ok(c, k, at, conds))
-				return false;
-		} else if (word(k, "expires")) {
-			struct strval sv;
-
-			if (x->has_expires)
-				return rl_fail(c, k, at, "expires attribute already defined");
-			if (!parse_string(c, k, &sv, "a quoted time", "expires"))
-				return false;
-			off = rl_parse_iso(&sv, &x->expires);
-			if (off >= 0)
-				return rl_fail(
-				    c, k, k->p - 1 - sv.len + (unsigned)off,
-				    "bad expiry time: use \"YYYY-MM-DDTHH:MM[:SS]\" with Z "
-				    "or +HH:MM or -HH:MM");
-			x->expires_text = sv;
-			x->has_expires = true;
-		} else if (word(k, "ticket")) {
-			struct strval sv;
-			uint32_t i;
-
-			if (x->ticket.s)
-				return rl_fail(c, k, at, "ticket attribute already defined");
-			if (!parse_string(c, k, &sv, "a quoted ticket", "ticket"))
-				return false;
-			if (sv.len == 0 || sv.len > MNG_RULES_TICKET_MAX)
-				return rl_fail(c, k, at, "a ticket is 1 to %u bytes",
-					       MNG_RULES_TICKET_MAX);
-			for (i = 0; i < sv.len; i++)
-				if ((unsigned char)sv.s[i] < 0x20 || sv.s[i] == 0x7f)
-					return rl_fail(c, k, at,
-						       "a ticket may not hold control characters");
-			x->ticket = sv;
-		} else {
+		r = rch_parse_option(c, k, k->p, "clipboard", conds, x);
+		if (r < 0)
+			return false;
+		if (r == 0) {
 			*k = save;
 			break;
 		}
@@ -168,16 +57,16 @@ bool rules_clip_parse(struct pctx *c, struct cur *k, size_t slot)
 	k->p += 9; /* "clipboard" */
 	rl_blanks(k);
 	at = k->p;
-	if (word(k, "allow")) {
+	if (rch_word(k, "allow")) {
 		cr.action = MNG_CLIP_ALLOW;
-	} else if (word(k, "block")) {
+	} else if (rch_word(k, "block")) {
 		struct cur save = *k;
 
 		cr.action = MNG_CLIP_BLOCK;
-		if (rl_blanks(k) && word(k, "content")) {
-			if (!need_blank(c, k, "mynumber", "content"))
+		if (rl_blanks(k) && rch_word(k, "content")) {
+			if (!rch_need_blank(c, k, "mynumber", "content"))
 				return false;
-			if (!word(k, "mynumber"))
+			if (!rch_word(k, "mynumber"))
 				return rl_fail(c, k, k->p,
 					       "expected mynumber after content (the only content "
 					       "check there is)");
@@ -190,32 +79,12 @@ bool rules_clip_parse(struct pctx *c, struct cur *k, size_t slot)
 	}
 	if (!parse_options(c, k, &conds, &x))
 		return false;
-	rl_blanks(k);
-	if (k->p < k->end && *k->p == '#')
-		k->p = k->end;
-	if (k->p < k->end) {
-		if (*k->p == '\r')
-			return rl_fail(c, k, k->p,
-				       "carriage return (CRLF line ends are not accepted)");
-		if (*k->p == '\0')
-			return rl_fail(c, k, k->p, "NUL byte outside a string");
-		return rl_fail(c, k, k->p, "unknown clipboard attribute or unexpected text");
-	}
+	if (!rch_line_end(c, k, "clipboard"))
+		return false;
 	cr.base.target = cr.action == MNG_CLIP_ALLOW ? MNG_TARGET_ALLOW : MNG_TARGET_BLOCK;
-	if (conds.present) {
-		cr.base.attrv = ARENA_NEW(&rs->arena, sizeof(*cr.base.attrv));
-		if (!cr.base.attrv)
-			return rl_oom(c, k);
-		cr.base.attrv[0] = conds;
-		cr.base.attrs = (uint16_t)(1u << A_CONDS);
-	}
-	if (x.has_expires || x.ticket.s) {
-		cr.base.x = ARENA_NEW(&rs->arena, sizeof(*cr.base.x));
-		if (!cr.base.x)
-			return rl_oom(c, k);
-		*cr.base.x = x;
-	}
-	if (!grow(rs, slot))
+	if (!rch_attach(c, k, &cr.base, &conds, &x))
+		return false;
+	if (!rch_grow((void **)&rs->crules, &rs->cap_crules, slot, sizeof(*rs->crules), 8))
 		return rl_oom(c, k);
 	rs->crules[slot] = cr;
 	return true;
@@ -252,17 +121,15 @@ int mng_ruleset_judge_clipboard(const struct mng_ruleset *rs, const struct mng_j
 		return -EINVAL;
 	for (i = 0; i < rs->n_crules; i++) {
 		const struct clip_rule *cr = &rs->crules[i];
-		bool ok = true;
+		bool ok;
 
-		if (rule_has_expires(&cr->base) && (int64_t)ctx->now >= cr->base.x->expires)
+		if (rch_expired(&cr->base, ctx))
 			continue;
-		if (cr->base.attrs & (1u << A_CONDS)) {
-			rc = rules_conds_meet(&cr->base, ctx, &ok);
-			if (rc < 0) {
-				memset(ret, 0, sizeof(*ret));
-				ret->action = MNG_CLIP_BLOCK;
-				return rc;
-			}
+		rc = rch_conds_hold(&cr->base, ctx, &ok);
+		if (rc < 0) {
+			memset(ret, 0, sizeof(*ret));
+			ret->action = MNG_CLIP_BLOCK;
+			return rc;
 		}
 		if (!ok)
 			continue;

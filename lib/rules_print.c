@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules_lex.h"
+#include "rules_channel.h"
 
 /* What CUPS allows in a queue name (no blank, / \ ' " # or control), plus glob characters. */
 static bool queue_ok(const struct strval *v)
@@ -55,81 +55,6 @@ static bool uri_ok(const struct strval *v)
 	return true;
 }
 
-static bool grow(struct mng_ruleset *rs, size_t slot)
-{
-	struct print_rule *n;
-	size_t ncap;
-
-	if (slot < rs->cap_prules)
-		return true;
-	ncap = rs->cap_prules ? rs->cap_prules * 2 : 16;
-	if (ncap <= slot)
-		ncap = slot + 1;
-	n = realloc(rs->prules, ncap * sizeof(*n));
-	if (!n)
-		return false;
-	rs->prules = n;
-	rs->cap_prules = ncap;
-	return true;
-}
-
-/* the keyword w as a whole word at k->p, followed by a blank */
-static bool word(struct cur *k, const char *w)
-{
-	struct cur t = *k;
-
-	if (!rl_kw(&t, w) || rl_word_char(&t))
-		return false;
-	*k = t;
-	return true;
-}
-
-static bool need_blank(struct pctx *c, struct cur *k, const char *what, const char *after)
-{
-	if (!rl_at_blank(k))
-		return rl_fail(c, k, k->p, "expected %s after %s", what, after);
-	rl_blanks(k);
-	return true;
-}
-
-static bool parse_string(struct pctx *c, struct cur *k, struct strval *ret, const char *what,
-			 const char *after)
-{
-	int r;
-
-	if (rl_at_blank(k) && !need_blank(c, k, what, after))
-		return false;
-	if (k->p > k->beg && k->p[-1] != ' ' && k->p[-1] != '\t')
-		return rl_fail(c, k, k->p, "expected %s after %s", what, after);
-	r = rl_parse_string(c, k, ret);
-	if (r < 0)
-		return false;
-	if (r == 0)
-		return rl_fail(c, k, k->p, "expected %s after %s", what, after);
-	return true;
-}
-
-static bool conds_ok(struct pctx *c, struct cur *k, const char *at, const struct attr *a)
-{
-	const struct cond *cd = a->v;
-	uint32_t i;
-
-	for (i = 0; i < a->n; i++)
-		switch (cd[i].kind) {
-		case C_TRUE:
-		case C_FALSE:
-		case C_LOCALTIME:
-		case C_USER:
-		case C_GROUP:
-			break;
-		default:
-			return rl_fail(c, k, at,
-				       "a printer rule allows only the conditions true, false, "
-				       "localtime(), user() and group()");
-		}
-	return true;
-}
-
 bool rules_print_parse(struct pctx *c, struct cur *k, size_t slot)
 {
 	struct mng_ruleset *rs = c->rs;
@@ -138,22 +63,21 @@ bool rules_print_parse(struct pctx *c, struct cur *k, size_t slot)
 	struct rule_extra x = {0};
 	bool have_cc = false, have_uri = false;
 	const char *at;
-	int off;
 
 	memset(&pr, 0, sizeof(pr));
 	pr.content_check = true;
 	k->p += 7; /* "printer" */
 	rl_blanks(k);
-	if (word(k, "allow"))
+	if (rch_word(k, "allow"))
 		pr.base.target = MNG_TARGET_ALLOW;
-	else if (word(k, "block"))
+	else if (rch_word(k, "block"))
 		pr.base.target = MNG_TARGET_BLOCK;
 	else
 		return rl_fail(c, k, k->p, "expected allow or block after printer");
-	if (!need_blank(c, k, "a quoted queue name", "the printer target"))
+	if (!rch_need_blank(c, k, "a quoted queue name", "the printer target"))
 		return false;
 	at = k->p;
-	if (!parse_string(c, k, &pr.queue, "a quoted queue name", "the printer target"))
+	if (!rch_parse_string(c, k, &pr.queue, "a quoted queue name", "the printer target"))
 		return false;
 	if (!queue_ok(&pr.queue))
 		return rl_fail(c, k, at,
@@ -166,10 +90,10 @@ bool rules_print_parse(struct pctx *c, struct cur *k, size_t slot)
 		if (!rl_blanks(k))
 			break;
 		at = k->p;
-		if (word(k, "uri")) {
+		if (rch_word(k, "uri")) {
 			if (have_uri)
 				return rl_fail(c, k, at, "uri attribute already defined");
-			if (!parse_string(c, k, &pr.uri, "a quoted URI", "uri"))
+			if (!rch_parse_string(c, k, &pr.uri, "a quoted URI", "uri"))
 				return false;
 			if (!uri_ok(&pr.uri))
 				return rl_fail(c, k, at,
@@ -177,91 +101,35 @@ bool rules_print_parse(struct pctx *c, struct cur *k, size_t slot)
 					       "blanks",
 					       MNG_RULES_URI_MAX);
 			have_uri = true;
-		} else if (word(k, "content-check")) {
+		} else if (rch_word(k, "content-check")) {
 			if (have_cc)
 				return rl_fail(c, k, at, "content-check attribute already defined");
 			if (pr.base.target != MNG_TARGET_ALLOW)
 				return rl_fail(c, k, at, "content-check is only valid with allow");
-			if (!need_blank(c, k, "on or off", "content-check"))
+			if (!rch_need_blank(c, k, "on or off", "content-check"))
 				return false;
-			if (word(k, "on"))
+			if (rch_word(k, "on"))
 				pr.content_check = true;
-			else if (word(k, "off"))
+			else if (rch_word(k, "off"))
 				pr.content_check = false;
 			else
 				return rl_fail(c, k, k->p,
 					       "expected on or off after content-check");
 			have_cc = true;
-		} else if (word(k, "if")) {
-			if (conds.present)
-				return rl_fail(c, k, at, "if attribute already defined");
-			if (!need_blank(c, k, "a condition", "if"))
-				return false;
-			if (!rules_parse_conds(c, k, &conds))
-				return false;
-			if (!conds_ok(c, k, at, &conds))
-				return false;
-		} else if (word(k, "expires")) {
-			struct strval sv;
-
-			if (x.has_expires)
-				return rl_fail(c, k, at, "expires attribute already defined");
-			if (!parse_string(c, k, &sv, "a quoted time", "expires"))
-				return false;
-			off = rl_parse_iso(&sv, &x.expires);
-			if (off >= 0)
-				return rl_fail(
-				    c, k, k->p - 1 - sv.len + (unsigned)off,
-				    "bad expiry time: use \"YYYY-MM-DDTHH:MM[:SS]\" with Z "
-				    "or +HH:MM or -HH:MM");
-			x.expires_text = sv;
-			x.has_expires = true;
-		} else if (word(k, "ticket")) {
-			struct strval sv;
-			uint32_t i;
-
-			if (x.ticket.s)
-				return rl_fail(c, k, at, "ticket attribute already defined");
-			if (!parse_string(c, k, &sv, "a quoted ticket", "ticket"))
-				return false;
-			if (sv.len == 0 || sv.len > MNG_RULES_TICKET_MAX)
-				return rl_fail(c, k, at, "a ticket is 1 to %u bytes",
-					       MNG_RULES_TICKET_MAX);
-			for (i = 0; i < sv.len; i++)
-				if ((unsigned char)sv.s[i] < 0x20 || sv.s[i] == 0x7f)
-					return rl_fail(c, k, at,
-						       "a ticket may not hold control characters");
-			x.ticket = sv;
 		} else {
-			*k = save;
-			break;
+			int r = rch_parse_option(c, k, at, "printer", &conds, &x);
+
+			if (r < 0)
+				return false;
+			if (r == 0) {
+				*k = save;
+				break;
+			}
 		}
 	}
-	rl_blanks(k);
-	if (k->p < k->end && *k->p == '#')
-		k->p = k->end;
-	if (k->p < k->end) {
-		if (*k->p == '\r')
-			return rl_fail(c, k, k->p,
-				       "carriage return (CRLF line ends are not accepted)");
-		if (*k->p == '\0')
-			return rl_fail(c, k, k->p, "NUL byte outside a string");
-		return rl_fail(c, k, k->p, "unknown printer attribute or unexpected text");
-	}
-	if (conds.present) {
-		pr.base.attrv = ARENA_NEW(&rs->arena, sizeof(*pr.base.attrv));
-		if (!pr.base.attrv)
-			return rl_oom(c, k);
-		pr.base.attrv[0] = conds;
-		pr.base.attrs = (uint16_t)(1u << A_CONDS);
-	}
-	if (x.has_expires || x.ticket.s) {
-		pr.base.x = ARENA_NEW(&rs->arena, sizeof(*pr.base.x));
-		if (!pr.base.x)
-			return rl_oom(c, k);
-		*pr.base.x = x;
-	}
-	if (!grow(rs, slot))
+	if (!rch_line_end(c, k, "printer") || !rch_attach(c, k, &pr.base, &conds, &x))
+		return false;
+	if (!rch_grow((void **)&rs->prules, &rs->cap_prules, slot, sizeof(*rs->prules), 16))
 		return rl_oom(c, k);
 	rs->prules[slot] = pr;
 	return true;
@@ -306,21 +174,19 @@ int mng_ruleset_judge_printer(const struct mng_ruleset *rs, const char *queue, c
 		return -EINVAL;
 	for (i = 0; i < rs->n_prules; i++) {
 		const struct print_rule *pr = &rs->prules[i];
-		bool ok = true;
+		bool ok;
 
-		if (rule_has_expires(&pr->base) && (int64_t)ctx->now >= pr->base.x->expires)
+		if (rch_expired(&pr->base, ctx))
 			continue;
 		if (!glob_match(&pr->queue, queue))
 			continue;
 		if (pr->uri.s && (!uri || !*uri || !glob_match(&pr->uri, uri)))
 			continue;
-		if (pr->base.attrs & (1u << A_CONDS)) {
-			rc = rules_conds_meet(&pr->base, ctx, &ok);
-			if (rc < 0) {
-				memset(ret, 0, sizeof(*ret));
-				ret->target = MNG_TARGET_BLOCK;
-				return rc;
-			}
+		rc = rch_conds_hold(&pr->base, ctx, &ok);
+		if (rc < 0) {
+			memset(ret, 0, sizeof(*ret));
+			ret->target = MNG_TARGET_BLOCK;
+			return rc;
 		}
 		if (!ok)
 			continue;

@@ -14,6 +14,7 @@
 
 #include <libintl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /*
@@ -89,5 +90,27 @@ void ctl_put_unreachable(const char *cmd, const char *socket, const char *why);
  * force. Device- and user-supplied text is sanitised as ctl_put_field does.
  */
 void ctl_put_refusal(const char *cmd, const char *message, bool lead);
+
+struct json_object;
+
+/*
+ * ctl_connect - connect to the agent's socket for command cmd. Returns
+ * CTL_EXIT_OK with *ret_fd set (the caller closes it), or, after printing
+ * why with ctl_put_unreachable, CTL_EXIT_UNREACHABLE.
+ */
+int ctl_connect(const char *cmd, const char *socket, int *ret_fd);
+
+/*
+ * ctl_ipc_lost - a call that failed with r (remote: the agent itself
+ * refused, as struct mng_ipc_error says) lost the agent on the way: a local
+ * time-out, connection reset or broken pipe.
+ */
+bool ctl_ipc_lost(int r, bool remote);
+
+/* ctl_json_str - member key of o when it is a string (borrowed), else NULL (also for o NULL). */
+const char *ctl_json_str(struct json_object *o, const char *key);
+
+/* ctl_json_int - member key of o when it is an integer, else -1. */
+int64_t ctl_json_int(struct json_object *o, const char *key);
 
 #endif

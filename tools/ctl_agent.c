@@ -57,24 +57,6 @@ static void print_lines(FILE *f, const char *text)
 	free(copy);
 }
 
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static int64_t jint(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-		return -1;
-	return json_object_get_int64(v);
-}
-
 static bool jbool(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -88,7 +70,7 @@ static bool jbool(struct json_object *o, const char *key)
 /* Print why the request failed; the exit code tells unreachable (3) from refused (1). */
 static int report(const char *cmd, int r, const struct mng_ipc_error *err)
 {
-	if (!err->remote && (r == -ETIMEDOUT || r == -ECONNRESET || r == -EPIPE)) {
+	if (ctl_ipc_lost(r, err->remote)) {
 		ctl_put_unreachable(cmd, socket_path, err->message);
 		return CTL_EXIT_UNREACHABLE;
 	}
@@ -99,17 +81,6 @@ static int report(const char *cmd, int r, const struct mng_ipc_error *err)
 	return CTL_EXIT_FAIL;
 }
 
-static int open_agent(const char *cmd, int *ret_fd)
-{
-	int r = mng_ipc_connect(socket_path, ret_fd);
-
-	if (r < 0) {
-		ctl_put_unreachable(cmd, socket_path, strerror(-r));
-		return CTL_EXIT_UNREACHABLE;
-	}
-	return CTL_EXIT_OK;
-}
-
 /* One request, one result. Returns an exit code; *ret set on CTL_EXIT_OK. */
 static int request(const char *cmd, const struct mng_ipc_request *req, int timeout,
 		   struct json_object **ret)
@@ -117,7 +88,7 @@ static int request(const char *cmd, const struct mng_ipc_request *req, int timeo
 	struct mng_ipc_error err;
 	int fd, r, code;
 
-	code = open_agent(cmd, &fd);
+	code = ctl_connect(cmd, socket_path, &fd);
 	if (code != CTL_EXIT_OK)
 		return code;
 	r = mng_ipc_call(fd, req, timeout, ret, &err);
@@ -130,7 +101,7 @@ static int list(const char *cmd, enum mng_ipc_op op, struct json_object **ret)
 	struct mng_ipc_error err;
 	int fd, r, code;
 
-	code = open_agent(cmd, &fd);
+	code = ctl_connect(cmd, socket_path, &fd);
 	if (code != CTL_EXIT_OK)
 		return code;
 	r = mng_ipc_list(fd, op, TIMEOUT_MS, ret, &err);
@@ -233,30 +204,32 @@ int ctl_status(int argc, char **argv)
 		print_json(res);
 	} else {
 		/* long long, not PRId64: a msgid cannot hold a macro that differs by target. */
-		up = jint(res, "uptime_s");
-		printf(_("agent:   mnguardd %s, pid %lld, up "), jstr(res, "version") ?: "?",
-		       (long long)jint(res, "pid"));
+		up = ctl_json_int(res, "uptime_s");
+		printf(_("agent:   mnguardd %s, pid %lld, up "),
+		       ctl_json_str(res, "version") ?: "?", (long long)ctl_json_int(res, "pid"));
 		if (up >= 86400)
 			printf(_("%lldd "), (long long)(up / 86400));
 		printf("%02" PRId64 ":%02" PRId64 ":%02" PRId64 "\n", up % 86400 / 3600,
 		       up % 3600 / 60, up % 60);
-		printf(_("policy:  %lld rules from "), (long long)jint(pol, "rules"));
-		ctl_put_field(stdout, jstr(pol, "source"), 0);
-		printf(_(", loaded %s\n"), jstr(pol, "loaded") ?: "?");
-		if (jint(pol, "version") > 0)
+		printf(_("policy:  %lld rules from "), (long long)ctl_json_int(pol, "rules"));
+		ctl_put_field(stdout, ctl_json_str(pol, "source"), 0);
+		printf(_(", loaded %s\n"), ctl_json_str(pol, "loaded") ?: "?");
+		if (ctl_json_int(pol, "version") > 0)
 			printf(_("policy:  signed bundle version %lld (policy key %s)\n"),
-			       (long long)jint(pol, "version"), jstr(pol, "kid") ?: "?");
+			       (long long)ctl_json_int(pol, "version"),
+			       ctl_json_str(pol, "kid") ?: "?");
 		else
 			fputs(_("policy:  no signed bundle installed\n"), stdout);
 		if (fallback) {
 			fputs(_("policy:  FALLBACK in force (hubs and keyboards/mice only): "),
 			      stdout);
-			ctl_put_field(stdout, jstr(pol, "error") ?: _("reason unknown"), 0);
+			ctl_put_field(stdout, ctl_json_str(pol, "error") ?: _("reason unknown"), 0);
 			printf("\n");
 		}
 		printf(_("devices: %lld present, %lld allowed, %lld blocked\n"),
-		       (long long)jint(dev, "total"), (long long)jint(dev, "allowed"),
-		       (long long)jint(dev, "blocked"));
+		       (long long)ctl_json_int(dev, "total"),
+		       (long long)ctl_json_int(dev, "allowed"),
+		       (long long)ctl_json_int(dev, "blocked"));
 	}
 	json_object_put(res);
 	return fallback ? CTL_EXIT_FAIL : CTL_EXIT_OK;
@@ -268,7 +241,7 @@ static void device_row(struct json_object *d)
 {
 	struct json_object *ifs = NULL, *al = NULL;
 	size_t n = 0, ok = 0, i;
-	const char *target = jstr(d, "target") ?: "?";
+	const char *target = ctl_json_str(d, "target") ?: "?";
 	char buf[32];
 
 	if (json_object_object_get_ex(d, "interfaces", &ifs) &&
@@ -278,14 +251,14 @@ static void device_row(struct json_object *d)
 	    json_object_is_type(al, json_type_array))
 		for (i = 0; i < json_object_array_length(al); i++)
 			ok += json_object_get_boolean(json_object_array_get_idx(al, i)) ? 1 : 0;
-	printf("%-5" PRId64 " ", jint(d, "id"));
-	ctl_put_field(stdout, jstr(d, "port"), 10);
+	printf("%-5" PRId64 " ", ctl_json_int(d, "id"));
+	ctl_put_field(stdout, ctl_json_str(d, "port"), 10);
 	printf(" ");
-	ctl_put_field(stdout, jstr(d, "vendor"), 4);
+	ctl_put_field(stdout, ctl_json_str(d, "vendor"), 4);
 	printf(":");
-	ctl_put_field(stdout, jstr(d, "product"), 4);
+	ctl_put_field(stdout, ctl_json_str(d, "product"), 4);
 	printf("  ");
-	ctl_put_field(stdout, jstr(d, "name"), 28);
+	ctl_put_field(stdout, ctl_json_str(d, "name"), 28);
 	printf(" ");
 	(void)snprintf(buf, sizeof(buf), "%s%s", target, jbool(d, "read_only") ? ",ro" : "");
 	ctl_put_field(stdout, buf, 9);
@@ -293,10 +266,10 @@ static void device_row(struct json_object *d)
 	(void)snprintf(buf, sizeof(buf), "%zu/%zu", ok, n);
 	ctl_put_field(stdout, buf, 7);
 	printf(" ");
-	ctl_put_field(stdout, jstr(d, "ticket") ?: "-", 16);
+	ctl_put_field(stdout, ctl_json_str(d, "ticket") ?: "-", 16);
 	printf(" ");
 	/* Last and never cut: a rule location is useless without its line number. */
-	ctl_put_field(stdout, jstr(d, "rule"), 0);
+	ctl_put_field(stdout, ctl_json_str(d, "rule"), 0);
 	printf("\n");
 }
 
@@ -367,11 +340,11 @@ static void rule_row(struct json_object *e)
 {
 	char loc[64];
 
-	printf("%-6" PRId64 " ", jint(e, "index"));
-	ctl_put_field(stdout, jstr(e, "file"), 0);
-	(void)snprintf(loc, sizeof(loc), ":%" PRId64, jint(e, "line"));
+	printf("%-6" PRId64 " ", ctl_json_int(e, "index"));
+	ctl_put_field(stdout, ctl_json_str(e, "file"), 0);
+	(void)snprintf(loc, sizeof(loc), ":%" PRId64, ctl_json_int(e, "line"));
 	printf("%s  ", loc);
-	ctl_put_field(stdout, jstr(e, "rule"), 0);
+	ctl_put_field(stdout, ctl_json_str(e, "rule"), 0);
 	printf("%s\n", jbool(e, "truncated") ? " [...]" : "");
 }
 
@@ -419,7 +392,7 @@ static int set_target(int argc, char **argv, enum mng_ipc_op op)
 	r = request(argv[0], &req, o.permanent ? SLOW_TIMEOUT_MS : TIMEOUT_MS, &res);
 	if (r != CTL_EXIT_OK)
 		return r;
-	printf("device %" PRIu32 ": %s%s\n", req.device, jstr(res, "target") ?: "?",
+	printf("device %" PRIu32 ": %s%s\n", req.device, ctl_json_str(res, "target") ?: "?",
 	       o.permanent ? " (rule appended to 90-mnguardctl.rules)" : " (until removed)");
 	json_object_put(res);
 	return CTL_EXIT_OK;
@@ -459,7 +432,7 @@ static int policy_install(const char *path)
 			(void)close(bfd);
 		return CTL_EXIT_FAIL;
 	}
-	r = open_agent("policy install", &fd);
+	r = ctl_connect("policy install", socket_path, &fd);
 	if (r != CTL_EXIT_OK) {
 		(void)close(bfd);
 		return r;
@@ -474,7 +447,7 @@ static int policy_install(const char *path)
 	}
 	if (r < 0)
 		return report("policy install", r, &err);
-	printf("%s\n", jstr(res, "message") ?: "installed");
+	printf("%s\n", ctl_json_str(res, "message") ?: "installed");
 	json_object_put(res);
 	return CTL_EXIT_OK;
 }
@@ -498,7 +471,7 @@ int ctl_policy(int argc, char **argv)
 		fprintf(stderr, _("usage: mnguardctl %s\n"), usage);
 		return CTL_EXIT_USAGE;
 	}
-	r = open_agent("policy reload", &fd);
+	r = ctl_connect("policy reload", socket_path, &fd);
 	if (r != CTL_EXIT_OK)
 		return r;
 	r = mng_ipc_call(fd, &req, SLOW_TIMEOUT_MS, &res, &err);
@@ -511,7 +484,7 @@ int ctl_policy(int argc, char **argv)
 	}
 	if (r < 0)
 		return report("policy reload", r, &err);
-	printf("policy reloaded: %" PRId64 " rules\n", jint(res, "rules"));
+	printf("policy reloaded: %" PRId64 " rules\n", ctl_json_int(res, "rules"));
 	json_object_put(res);
 	return CTL_EXIT_OK;
 }
@@ -530,40 +503,40 @@ static void event_line(struct json_object *ev)
 	const char *s;
 	char buf[32];
 
-	printf("%s %-14s", jstr(ev, "time") ?: "?", jstr(ev, "type") ?: "?");
-	if (jint(ev, "id") >= 0)
-		printf(" id=%" PRId64, jint(ev, "id"));
-	if ((s = jstr(ev, "port"))) {
+	printf("%s %-14s", ctl_json_str(ev, "time") ?: "?", ctl_json_str(ev, "type") ?: "?");
+	if (ctl_json_int(ev, "id") >= 0)
+		printf(" id=%" PRId64, ctl_json_int(ev, "id"));
+	if ((s = ctl_json_str(ev, "port"))) {
 		printf(" port=");
 		ctl_put_field(stdout, s, 0);
 	}
-	if (jstr(ev, "vendor") && jstr(ev, "product")) {
-		(void)snprintf(buf, sizeof(buf), " %.4s:%.4s", jstr(ev, "vendor"),
-			       jstr(ev, "product"));
+	if (ctl_json_str(ev, "vendor") && ctl_json_str(ev, "product")) {
+		(void)snprintf(buf, sizeof(buf), " %.4s:%.4s", ctl_json_str(ev, "vendor"),
+			       ctl_json_str(ev, "product"));
 		ctl_put_field(stdout, buf, 0);
 	}
-	if ((s = jstr(ev, "name"))) {
+	if ((s = ctl_json_str(ev, "name"))) {
 		printf(" \"");
 		ctl_put_field(stdout, s, 0);
 		printf("\"");
 	}
-	if ((s = jstr(ev, "target"))) {
+	if ((s = ctl_json_str(ev, "target"))) {
 		printf(" -> ");
 		ctl_put_field(stdout, s, 0);
 	}
-	if ((s = jstr(ev, "decision"))) {
+	if ((s = ctl_json_str(ev, "decision"))) {
 		printf(" decision=");
 		ctl_put_field(stdout, s, 0);
 	}
-	if ((s = jstr(ev, "rule"))) {
+	if ((s = ctl_json_str(ev, "rule"))) {
 		printf(" rule=");
 		ctl_put_field(stdout, s, 0);
 	}
-	if ((s = jstr(ev, "ticket"))) {
+	if ((s = ctl_json_str(ev, "ticket"))) {
 		printf(" ticket=");
 		ctl_put_field(stdout, s, 0);
 	}
-	if ((s = jstr(ev, "detail"))) {
+	if ((s = ctl_json_str(ev, "detail"))) {
 		printf(" (");
 		ctl_put_field(stdout, s, 200);
 		printf(")");
@@ -591,7 +564,7 @@ int ctl_watch(int argc, char **argv)
 		fprintf(stderr, _("usage: mnguardctl %s\n"), usage);
 		return CTL_EXIT_USAGE;
 	}
-	r = open_agent(argv[0], &fd);
+	r = ctl_connect(argv[0], socket_path, &fd);
 	if (r != CTL_EXIT_OK)
 		return r;
 	r = mng_ipc_call(fd, &req, TIMEOUT_MS, &res, &err);

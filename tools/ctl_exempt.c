@@ -52,23 +52,12 @@ static int usage(FILE *f, int code)
 	return code;
 }
 
+/* member key of o when it is a string, else "" */
 static const char *jstr(struct json_object *o, const char *key)
 {
-	struct json_object *v;
+	const char *v = ctl_json_str(o, key);
 
-	if (!o || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return "";
-	return json_object_get_string(v);
-}
-
-static int64_t jint(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-		return -1;
-	return json_object_get_int64(v);
+	return v ? v : "";
 }
 
 /* Send req; prints the agent's refusal. Returns an exit code, *ret set on CTL_EXIT_OK. */
@@ -79,16 +68,14 @@ static int call(const char *cmd, const struct mng_ipc_request *req, struct json_
 	int fd, r;
 
 	snprintf(name, sizeof(name), "exemption %s", cmd);
-	r = mng_ipc_connect(socket_path, &fd);
-	if (r < 0) {
-		ctl_put_unreachable(name, socket_path, strerror(-r));
-		return CTL_EXIT_UNREACHABLE;
-	}
+	r = ctl_connect(name, socket_path, &fd);
+	if (r != CTL_EXIT_OK)
+		return r;
 	r = mng_ipc_call(fd, req, TIMEOUT_MS, ret, &err);
 	(void)close(fd);
 	if (r == 0)
 		return CTL_EXIT_OK;
-	if (!err.remote && (r == -ETIMEDOUT || r == -ECONNRESET || r == -EPIPE)) {
+	if (ctl_ipc_lost(r, err.remote)) {
 		ctl_put_unreachable(name, socket_path, err.message);
 		return CTL_EXIT_UNREACHABLE;
 	}
@@ -324,8 +311,8 @@ static int do_enter(int argc, char **argv, const struct xopts *o)
 static void row(struct json_object *e)
 {
 	printf("%-32s  %-7s %-9s %-7s %-4" PRId64 "/%-4" PRId64 " ", jstr(e, "id"),
-	       jstr(e, "state"), jstr(e, "scope"), jstr(e, "kind"), jint(e, "uses_left"),
-	       jint(e, "uses"));
+	       jstr(e, "state"), jstr(e, "scope"), jstr(e, "kind"), ctl_json_int(e, "uses_left"),
+	       ctl_json_int(e, "uses"));
 	ctl_put_field(stdout, jstr(e, "user"), 12);
 	printf(" %s  ", jstr(e, "not_after"));
 	ctl_put_field(stdout, jstr(e, "ticket"), 16);
@@ -367,11 +354,9 @@ static int do_list(int argc, char **argv, const struct xopts *o)
 	if (o->first != argc || o->clipboard || o->has_device || o->printer || o->ticket ||
 	    o->minutes || o->uses)
 		return usage(stderr, CTL_EXIT_USAGE);
-	r = mng_ipc_connect(socket_path, &fd);
-	if (r < 0) {
-		ctl_put_unreachable("exemption list", socket_path, strerror(-r));
-		return CTL_EXIT_UNREACHABLE;
-	}
+	r = ctl_connect("exemption list", socket_path, &fd);
+	if (r != CTL_EXIT_OK)
+		return r;
 	r = mng_ipc_list(fd, MNG_IPC_OP_EXEMPTION_LIST, TIMEOUT_MS, &all, &err);
 	(void)close(fd);
 	if (r < 0 && !err.remote) {

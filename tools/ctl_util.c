@@ -4,11 +4,15 @@
  * sanitised fields, table headings, and the messages about the agent that
  * a person at the terminal reads, in their language.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "ctl.h"
+#include "ipc.h"
 
 /*
  * Print s padded or cut to width columns (0: no limit, no padding), one
@@ -121,6 +125,41 @@ void ctl_put_unreachable(const char *cmd, const char *socket, const char *why)
 {
 	fprintf(stderr, "mnguardctl %s: ", cmd);
 	fprintf(stderr, _("agent at %s not reachable: %s\n"), socket, why);
+}
+
+int ctl_connect(const char *cmd, const char *socket, int *ret_fd)
+{
+	int r = mng_ipc_connect(socket, ret_fd);
+
+	if (r < 0) {
+		ctl_put_unreachable(cmd, socket, strerror(-r));
+		return CTL_EXIT_UNREACHABLE;
+	}
+	return CTL_EXIT_OK;
+}
+
+bool ctl_ipc_lost(int r, bool remote)
+{
+	return !remote && (r == -ETIMEDOUT || r == -ECONNRESET || r == -EPIPE);
+}
+
+const char *ctl_json_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int64_t ctl_json_int(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return -1;
+	return json_object_get_int64(v);
 }
 
 /*

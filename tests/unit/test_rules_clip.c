@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "helpers/rules_load.h"
 #include "rules.h"
 
 /* 2030-01-02T03:04:05Z */
@@ -29,36 +30,13 @@
 
 static struct mng_ruleset *load_ok(const char *text)
 {
-	struct mng_ruleset *rs = NULL;
-	struct mng_diags d = {0};
-	int r;
-
-	assert_int_equal(mng_ruleset_new(&rs), 0);
-	r = mng_ruleset_parse(rs, text, strlen(text), "c.rules", &d);
-	if (r < 0 && d.n)
-		fprintf(stderr, "%s:%u:%u: %s\n", d.v[0].file, d.v[0].line, d.v[0].col, d.v[0].msg);
-	assert_true(r >= 0);
-	mng_diags_clear(&d);
-	return rs;
+	return test_rules_load_ok("c.rules", text);
 }
 
 /* parse text, expect failure with the first diagnostic at line:col holding needle */
 static void load_bad(const char *text, size_t len, unsigned line, unsigned col, const char *needle)
 {
-	struct mng_ruleset *rs = NULL;
-	struct mng_diags d = {0};
-
-	assert_int_equal(mng_ruleset_new(&rs), 0);
-	assert_int_equal(mng_ruleset_parse(rs, text, len, "c.rules", &d), -EINVAL);
-	assert_true(d.n >= 1);
-	if (d.v[0].line != line || d.v[0].col != col || !strstr(d.v[0].msg, needle))
-		fail_msg("got %u:%u: %s, want %u:%u: ...%s...", d.v[0].line, d.v[0].col, d.v[0].msg,
-			 line, col, needle);
-	assert_int_equal(mng_ruleset_clipboard_count(rs), 0);
-	assert_int_equal(mng_ruleset_printer_count(rs), 0);
-	assert_int_equal(mng_ruleset_count(rs), 0);
-	mng_diags_clear(&d);
-	mng_ruleset_free(&rs);
+	test_rules_load_bad("c.rules", text, len, line, col, needle);
 }
 
 static struct mng_clip_verdict judge(const struct mng_ruleset *rs, const char *user,
