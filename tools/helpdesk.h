@@ -99,6 +99,28 @@ int hd_parse_time(const char *s, time_t now, int64_t *ret);
 /* hd_operator - given, else the invoking user's login name. */
 const char *hd_operator(const char *given);
 
+/* ---- helpdesk_util.c: the options "issue" and "phone" share ---- */
+
+/* Their values, borrowed from argv; NULL when not given. */
+struct hd_common_opts {
+	const char *terminal, *user, *ticket, *reason, *operator_, *log, *max_lifetime;
+};
+
+/* Their entries in a getopt_long(3) table (<getopt.h>). */
+/* clang-format off */
+#define HD_COMMON_LONGOPTS                                                                         \
+	{"terminal", required_argument, NULL, 'T'},                                                \
+	{"user", required_argument, NULL, 'u'},                                                    \
+	{"ticket", required_argument, NULL, 't'},                                                  \
+	{"reason", required_argument, NULL, 'R'},                                                  \
+	{"operator", required_argument, NULL, 'o'},                                                \
+	{"log", required_argument, NULL, 'L'},                                                     \
+	{"max-lifetime", required_argument, NULL, 'M'}
+/* clang-format on */
+
+/* hd_common_opt - store arg for getopt's result c if c is one of HD_COMMON_LONGOPTS; else false. */
+bool hd_common_opt(int c, const char *arg, struct hd_common_opts *o);
+
 /* ---- helpdesk_attest.c ---- */
 
 /*

@@ -451,8 +451,8 @@ out:
 /* ---- issue ---- */
 
 struct issue_opts {
-	const char *terminal, *user, *scope, *rule, *printer, *not_before, *not_after, *dur;
-	const char *uses, *ticket, *reason, *operator_, *key, *out, *log, *max_lifetime;
+	struct hd_common_opts c;
+	const char *scope, *rule, *printer, *not_before, *not_after, *dur, *uses, *key, *out;
 	bool any_terminal;
 };
 
@@ -507,8 +507,7 @@ int hd_load_private_key(const char *path, const char *default_name, EVP_PKEY **r
 static int parse_issue(int argc, char **argv, struct issue_opts *o)
 {
 	static const struct option lopts[] = {
-	    {"terminal", required_argument, NULL, 'T'},
-	    {"user", required_argument, NULL, 'u'},
+	    HD_COMMON_LONGOPTS,
 	    {"scope", required_argument, NULL, 's'},
 	    {"rule", required_argument, NULL, 'r'},
 	    {"printer", required_argument, NULL, 'p'},
@@ -516,13 +515,8 @@ static int parse_issue(int argc, char **argv, struct issue_opts *o)
 	    {"not-after", required_argument, NULL, 'a'},
 	    {"for", required_argument, NULL, 'f'},
 	    {"uses", required_argument, NULL, 'n'},
-	    {"ticket", required_argument, NULL, 't'},
-	    {"reason", required_argument, NULL, 'R'},
-	    {"operator", required_argument, NULL, 'o'},
 	    {"key", required_argument, NULL, 'k'},
 	    {"out", required_argument, NULL, 'O'},
-	    {"log", required_argument, NULL, 'L'},
-	    {"max-lifetime", required_argument, NULL, 'M'},
 	    {"allow-any-terminal", no_argument, NULL, 'A'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -532,13 +526,9 @@ static int parse_issue(int argc, char **argv, struct issue_opts *o)
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		if (hd_common_opt(c, optarg, &o->c))
+			continue;
 		switch (c) {
-		case 'T':
-			o->terminal = optarg;
-			break;
-		case 'u':
-			o->user = optarg;
-			break;
 		case 's':
 			o->scope = optarg;
 			break;
@@ -560,26 +550,11 @@ static int parse_issue(int argc, char **argv, struct issue_opts *o)
 		case 'n':
 			o->uses = optarg;
 			break;
-		case 't':
-			o->ticket = optarg;
-			break;
-		case 'R':
-			o->reason = optarg;
-			break;
-		case 'o':
-			o->operator_ = optarg;
-			break;
 		case 'k':
 			o->key = optarg;
 			break;
 		case 'O':
 			o->out = optarg;
-			break;
-		case 'L':
-			o->log = optarg;
-			break;
-		case 'M':
-			o->max_lifetime = optarg;
 			break;
 		case 'A':
 			o->any_terminal = true;
@@ -596,7 +571,7 @@ static int parse_issue(int argc, char **argv, struct issue_opts *o)
 		msg("issue", "unexpected argument \"%s\"", argv[optind]);
 		return HD_EXIT_USAGE;
 	}
-	if (!o->terminal || !o->user || !o->scope || !o->ticket || !o->reason) {
+	if (!o->c.terminal || !o->c.user || !o->scope || !o->c.ticket || !o->c.reason) {
 		msg("issue", "--terminal, --user, --scope, --ticket and --reason are required");
 		issue_usage(stderr);
 		return HD_EXIT_USAGE;
@@ -646,7 +621,7 @@ static int build_exemption(const struct issue_opts *o, time_t now, int64_t max_l
 		msg("issue", "scope %s takes neither --rule nor --printer", o->scope);
 		return HD_EXIT_USAGE;
 	}
-	if (!strcmp(o->terminal, "*") && !o->any_terminal) {
+	if (!strcmp(o->c.terminal, "*") && !o->any_terminal) {
 		msg("issue", "refused: --terminal '*' is valid on every terminal; give "
 			     "--allow-any-terminal if that is really meant (terminals accept it "
 			     "only with exemption_any_terminal = yes)");
@@ -704,15 +679,15 @@ static int build_exemption(const struct issue_opts *o, time_t now, int64_t max_l
 	e->not_before = nbf;
 	e->not_after = exp;
 	e->uses = (uint32_t)uses;
-	if (!set_field(e->terminal, sizeof(e->terminal), o->terminal) ||
-	    !set_field(e->user, sizeof(e->user), o->user) ||
+	if (!set_field(e->terminal, sizeof(e->terminal), o->c.terminal) ||
+	    !set_field(e->user, sizeof(e->user), o->c.user) ||
 	    !set_field(e->object, sizeof(e->object),
 		       o->rule	    ? o->rule
 		       : o->printer ? o->printer
 				    : "") ||
-	    !set_field(e->ticket, sizeof(e->ticket), o->ticket) ||
-	    !set_field(e->reason, sizeof(e->reason), o->reason) ||
-	    !set_field(e->by, sizeof(e->by), hd_operator(o->operator_))) {
+	    !set_field(e->ticket, sizeof(e->ticket), o->c.ticket) ||
+	    !set_field(e->reason, sizeof(e->reason), o->c.reason) ||
+	    !set_field(e->by, sizeof(e->by), hd_operator(o->c.operator_))) {
 		msg("issue", "a value is too long (terminal 32, user 32, rule 1024, ticket 64, "
 			     "reason 256, operator 64 bytes)");
 		return HD_EXIT_USAGE;
@@ -741,9 +716,9 @@ int hd_issue(int argc, char **argv)
 	status = parse_issue(argc, argv, &o);
 	if (status != 0)
 		return status < 0 ? HD_EXIT_OK : status;
-	if (o.max_lifetime &&
-	    (hd_parse_duration(o.max_lifetime, &max_lifetime) < 0 || max_lifetime <= 0)) {
-		msg("issue", "--max-lifetime \"%s\": not a duration", o.max_lifetime);
+	if (o.c.max_lifetime &&
+	    (hd_parse_duration(o.c.max_lifetime, &max_lifetime) < 0 || max_lifetime <= 0)) {
+		msg("issue", "--max-lifetime \"%s\": not a duration", o.c.max_lifetime);
 		return HD_EXIT_USAGE;
 	}
 	status = build_exemption(&o, now, max_lifetime, &e);
@@ -792,7 +767,7 @@ int hd_issue(int argc, char **argv)
 		    e.object, nb,      na,	   uses,   e.ticket,
 		    e.reason, e.by};
 
-		r = hd_log_exemption(o.log, fields);
+		r = hd_log_exemption(o.c.log, fields);
 		if (r < 0) {
 			/* Not logged means not issued: remove the file, print nothing. */
 			msg("issue", "cannot write the issue log: %s; nothing issued",

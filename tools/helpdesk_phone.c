@@ -53,20 +53,15 @@ static void usage(FILE *f)
 }
 
 struct phone_opts {
-	const char *terminal, *user, *ticket, *reason, *operator_, *master, *log, *max_lifetime;
+	struct hd_common_opts c;
+	const char *master;
 };
 
 static int parse(int argc, char **argv, struct phone_opts *o)
 {
 	static const struct option lopts[] = {
-	    {"terminal", required_argument, NULL, 'T'},
-	    {"user", required_argument, NULL, 'u'},
-	    {"ticket", required_argument, NULL, 't'},
-	    {"reason", required_argument, NULL, 'R'},
-	    {"operator", required_argument, NULL, 'o'},
+	    HD_COMMON_LONGOPTS,
 	    {"master", required_argument, NULL, 'm'},
-	    {"log", required_argument, NULL, 'L'},
-	    {"max-lifetime", required_argument, NULL, 'M'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -75,30 +70,11 @@ static int parse(int argc, char **argv, struct phone_opts *o)
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		if (hd_common_opt(c, optarg, &o->c))
+			continue;
 		switch (c) {
-		case 'T':
-			o->terminal = optarg;
-			break;
-		case 'u':
-			o->user = optarg;
-			break;
-		case 't':
-			o->ticket = optarg;
-			break;
-		case 'R':
-			o->reason = optarg;
-			break;
-		case 'o':
-			o->operator_ = optarg;
-			break;
 		case 'm':
 			o->master = optarg;
-			break;
-		case 'L':
-			o->log = optarg;
-			break;
-		case 'M':
-			o->max_lifetime = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -158,7 +134,7 @@ static int respond(int argc, char **argv)
 	char nb[32], na[32], uses[16], subject[32], codetext[MNG_PHONE_TEXT_MAX + 1];
 	uint8_t master[32], tkey[32];
 	int64_t max_lifetime = DEFAULT_MAX_LIFETIME;
-	const char *by;
+	const char *by, *reason;
 	time_t now = time(NULL);
 	int r, status = HD_EXIT_FAIL;
 
@@ -189,17 +165,18 @@ static int respond(int argc, char **argv)
 		}
 		codetext[o2] = '\0';
 	}
-	if (!o.terminal || !o.user || !o.ticket) {
+	if (!o.c.terminal || !o.c.user || !o.c.ticket) {
 		msg("respond needs --terminal, --user and --ticket");
 		return HD_EXIT_USAGE;
 	}
-	if (o.max_lifetime &&
-	    (hd_parse_duration(o.max_lifetime, &max_lifetime) < 0 || max_lifetime <= 0)) {
-		msg("--max-lifetime \"%s\": not a duration", o.max_lifetime);
+	if (o.c.max_lifetime &&
+	    (hd_parse_duration(o.c.max_lifetime, &max_lifetime) < 0 || max_lifetime <= 0)) {
+		msg("--max-lifetime \"%s\": not a duration", o.c.max_lifetime);
 		return HD_EXIT_USAGE;
 	}
-	by = hd_operator(o.operator_);
-	r = check_values(o.terminal, o.user, o.ticket, o.reason ? o.reason : "", by);
+	by = hd_operator(o.c.operator_);
+	reason = o.c.reason ? o.c.reason : "";
+	r = check_values(o.c.terminal, o.c.user, o.c.ticket, reason, by);
 	if (r)
 		return r;
 	if (mng_phone_request_decode(codetext, &rq, err, sizeof(err)) < 0) {
@@ -218,10 +195,10 @@ static int respond(int argc, char **argv)
 		msg("phone master secret %s", why);
 		return HD_EXIT_FAIL;
 	}
-	r = mng_phone_terminal_key(master, o.terminal, tkey);
+	r = mng_phone_terminal_key(master, o.c.terminal, tkey);
 	OPENSSL_cleanse(master, sizeof(master));
 	if (r == 0)
-		r = mng_phone_response(tkey, &rq, o.user, o.ticket, resp, sizeof(resp));
+		r = mng_phone_response(tkey, &rq, o.c.user, o.c.ticket, resp, sizeof(resp));
 	OPENSSL_cleanse(tkey, sizeof(tkey));
 	if (r < 0) {
 		msg("cannot compute the response: %s", strerror(-r));
@@ -234,10 +211,11 @@ static int respond(int argc, char **argv)
 	snprintf(subject, sizeof(subject), "subject %04u", rq.subject);
 	{
 		const char *fields[HD_EXLOG_FIELDS] = {
-		    code, "phone", o.terminal, o.user,	 mng_exempt_scope_name(rq.scope), subject,
-		    nb,	  na,	   uses,       o.ticket, o.reason ? o.reason : "",	  by};
+		    code,    "phone", o.c.terminal, o.c.user, mng_exempt_scope_name(rq.scope),
+		    subject, nb,      na,	    uses,     o.c.ticket,
+		    reason,  by};
 
-		r = hd_log_exemption(o.log, fields);
+		r = hd_log_exemption(o.c.log, fields);
 		if (r < 0) {
 			msg("cannot write the issue log: %s; no response given", strerror(-r));
 			goto out;
@@ -260,7 +238,7 @@ static int terminal_key(int argc, char **argv)
 	r = parse(argc, argv, &o);
 	if (r)
 		return r < 0 ? HD_EXIT_OK : r;
-	if (optind != argc || !o.terminal || o.user || o.ticket || o.reason || o.log) {
+	if (optind != argc || !o.c.terminal || o.c.user || o.c.ticket || o.c.reason || o.c.log) {
 		msg("terminal-key takes --terminal MACHINE-ID and --master FILE only");
 		return HD_EXIT_USAGE;
 	}
@@ -268,10 +246,10 @@ static int terminal_key(int argc, char **argv)
 		msg("phone master secret %s", why);
 		return HD_EXIT_FAIL;
 	}
-	r = mng_phone_terminal_key(master, o.terminal, tkey);
+	r = mng_phone_terminal_key(master, o.c.terminal, tkey);
 	OPENSSL_cleanse(master, sizeof(master));
 	if (r < 0) {
-		msg("--terminal \"%s\": not a machine-id (32 lowercase hex digits)", o.terminal);
+		msg("--terminal \"%s\": not a machine-id (32 lowercase hex digits)", o.c.terminal);
 		return HD_EXIT_USAGE;
 	}
 	mng_phone_key_format(tkey, hex);

@@ -213,3 +213,32 @@ int hd_log_action(const char *log_path, const char *operator_, const char *actio
 			     "time,operator,action,user,label,aaguid,credential_id_sha256\n",
 			     fields, MNG_ARRAY_SIZE(fields));
 }
+
+bool hd_common_opt(int c, const char *arg, struct hd_common_opts *o)
+{
+	switch (c) {
+	case 'T':
+		o->terminal = arg;
+		return true;
+	case 'u':
+		o->user = arg;
+		return true;
+	case 't':
+		o->ticket = arg;
+		return true;
+	case 'R':
+		o->reason = arg;
+		return true;
+	case 'o':
+		o->operator_ = arg;
+		return true;
+	case 'L':
+		o->log = arg;
+		return true;
+	case 'M':
+		o->max_lifetime = arg;
+		return true;
+	default:
+		return false;
+	}
+}
