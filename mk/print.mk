@@ -27,6 +27,14 @@ $(BUILD)/agent/print.o: CFLAGS_ALL += -DMNG_EXTRACT_PATH='"$(LIBEXECDIR)/mnguard
 # mnguardctl print enforce copies the backend from its installed place.
 $(BUILD)/tools/ctl_print.o: CFLAGS_ALL += -DMNG_BACKEND_PATH='"$(LIBEXECDIR)/mnguard-backend"'
 
+# The extractor is never built with the sanitizers: mnguardd runs it under an
+# address-space limit (RLIMIT_AS) that ASan's shadow memory cannot fit in, so a
+# sanitizer build of it could only ever fail. Its own parsers (extract_text.c)
+# run under ASan+UBSan in tests/fuzz/fuzz_extract.c; poppler is not ours.
+$(BUILD)/cups/mnguard-extract.o $(BUILD)/cups/extract_text.o: \
+	CFLAGS_ALL := $(filter-out $(SANFLAGS),$(CFLAGS_ALL))
+$(PRINT_EXTRACT): LDFLAGS_ALL := $(filter-out $(SANFLAGS),$(LDFLAGS_ALL))
+
 $(BUILD)/cups/%.o: agent/cups/%.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(if $(filter mnguard-extract,$*),$(POPPLER_CFLAGS)) -MMD -MP -c -o $@ $<

@@ -15,6 +15,8 @@ failed_names=""
 export ASAN_OPTIONS="${ASAN_OPTIONS:-verify_asan_link_order=0:detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export MNG_SRCDIR="${MNG_SRCDIR:-$(pwd)}"
+# Leaks inside glibc itself (tests/lsan.supp says which), not in mnguard.
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$MNG_SRCDIR/tests/lsan.supp:print_suppressions=0}"
 wrap=""
 command -v umockdev-wrapper >/dev/null 2>&1 && wrap="umockdev-wrapper"
 log=$(mktemp)
