@@ -10,7 +10,7 @@
 .PHONY: check-ansible lint-ansible
 
 check-ansible: deb $(CTL) $(AGENT) $(HELPDESK)
-	@MNG_DEB_DIR=$(DEB_OUT) MNG_BUILD=$(BUILD) MNG_AGENT=$(abspath $(AGENT)) \
+	@MNG_DEB_DIR=$(abspath $(DEB_OUT)) MNG_BUILD=$(BUILD) MNG_AGENT=$(abspath $(AGENT)) \
 		MNG_CTL=$(abspath $(CTL)) MNG_HELPDESK=$(abspath $(HELPDESK)) \
 		sh tests/run-unit.sh tests/packaging/test_ansible.sh
 

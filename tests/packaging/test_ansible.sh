@@ -29,6 +29,8 @@ set -u
 
 SRC=${MNG_SRCDIR:-$(pwd)}
 DEBS=${MNG_DEB_DIR:-$SRC/build/deb}
+# Ansible resolves a relative path against the playbook, not here: make it absolute.
+case "$DEBS" in /*) ;; *) DEBS=$SRC/$DEBS ;; esac
 WORK=${MNG_PACKAGING_WORK:-$SRC/build/packaging}
 BUILD=${MNG_BUILD:-build/default}
 AGENT=${MNG_AGENT:-$SRC/$BUILD/mnguardd}
