@@ -43,25 +43,7 @@ APT_CACHE=$WORK/apt
 T=$WORK/ansible-work
 UMOCK=$SRC/tests/data/umockdev
 
-passed=0
-failed=0
-pass() {
-	echo "PASS: $*"
-	passed=$((passed + 1))
-}
-fail() {
-	echo "FAIL: $*"
-	failed=$((failed + 1))
-}
-check() { # check NAME COMMAND...: PASS when COMMAND succeeds
-	name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name"; fi
-}
-in_root() {
-	chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
-		DEBIAN_FRONTEND=noninteractive "$@"
-}
+. "$(dirname "$0")/common.sh"
 agent_pid=
 cleanup() {
 	if [ -n "$agent_pid" ]; then
@@ -70,21 +52,6 @@ cleanup() {
 	fi
 	[ -d "$ROOT" ] && rm -rf "$ROOT"
 }
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit $?
-}
-mirror() {
-	[ -n "${MNG_DEBIAN_MIRROR:-}" ] && { echo "$MNG_DEBIAN_MIRROR"; return; }
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i ~ /\/debian\/?$/) { print $i; exit } }' "$f"
-	done | head -n 1 | grep . && return
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		awk -v s="$SUITE" '$1 == "deb" && $3 == s && $2 ~ /\/debian\/?$/ { print $2; exit }'
-}
-
 if [ "$(id -u)" != 0 ]; then
 	fail "the Ansible test needs root (chroot)"
 	finish

@@ -25,46 +25,11 @@ BASE_TGZ=$WORK/debootstrap-$SUITE-minbase.tgz
 APT_CACHE=$WORK/apt
 MULTIARCH=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
 
-passed=0
-failed=0
-pass() {
-	echo "PASS: $*"
-	passed=$((passed + 1))
-}
-fail() {
-	echo "FAIL: $*"
-	failed=$((failed + 1))
-}
-check() { # check NAME COMMAND...: PASS when COMMAND succeeds
-	name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name"; fi
-}
-in_root() {
-	chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
-		DEBIAN_FRONTEND=noninteractive "$@"
-}
+. "$(dirname "$0")/common.sh"
 # mode_is PATH MODE OWNER:GROUP (inside the chroot)
 mode_is() {
 	[ "$(stat -c '%a %U:%G' "$ROOT$1" 2>/dev/null)" = "$2 $3" ]
 }
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit $?
-}
-
-# The Debian mirror the host's apt uses (deb822 or one-line sources).
-mirror() {
-	[ -n "${MNG_DEBIAN_MIRROR:-}" ] && { echo "$MNG_DEBIAN_MIRROR"; return; }
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i ~ /\/debian\/?$/) { print $i; exit } }' "$f"
-	done | head -n 1 | grep . && return
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		awk -v s="$SUITE" '$1 == "deb" && $3 == s && $2 ~ /\/debian\/?$/ { print $2; exit }'
-}
-
 if [ "$(id -u)" != 0 ]; then
 	fail "the packaging test needs root (chroot, debootstrap)"
 	finish
